@@ -1,0 +1,3 @@
+from leapsim.cli import main
+
+main()

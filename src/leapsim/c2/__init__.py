@@ -1,0 +1,1 @@
+"""Command and control: threat evaluation, fire allocation policies and WTA solvers."""

@@ -1,0 +1,68 @@
+"""The fire-allocation problem posed at one decision epoch, and the policy interface.
+
+At each epoch the engine collects the fire units that can start an engagement now and the threats
+they can reach, and asks an :data:`AllocationPolicy` which (unit, threat) engagements to start.
+Everything is arrays; nothing here knows about pydantic models or the time loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class AllocationProblem:
+    """Candidate engagements at one decision epoch (U fire units × T threats).
+
+    Attributes:
+        pk: (U, T) kill probability of one engagement of unit u on threat t (all its rounds);
+            0 where infeasible.
+        feasible: (U, T) True where unit u can start an engagement on threat t now (in envelope,
+            detected, passes the doctrine's cost rule).
+        engagement_cost: (U,) EUR spent by one engagement of unit u (rounds × cost per round).
+        capacity: (U,) engagements unit u can start now (free fire channels, limited by rounds).
+        threat_value: (T,) EUR expected damage if threat t is not killed (site value × damage
+            fraction; 0 for decoys, which the defence may not be able to tell apart).
+        threat_cost: (T,) EUR unit cost of threat t (for cost-exchange rules).
+        survival_in_flight: (T,) probability that t survives engagements already in flight.
+        max_new_shots: (T,) engagements that may still be started on threat t (doctrine).
+    """
+
+    pk: np.ndarray
+    feasible: np.ndarray
+    engagement_cost: np.ndarray
+    capacity: np.ndarray
+    threat_value: np.ndarray
+    threat_cost: np.ndarray
+    survival_in_flight: np.ndarray
+    max_new_shots: np.ndarray
+
+    @property
+    def n_units(self) -> int:
+        return int(self.pk.shape[0])
+
+    @property
+    def n_threats(self) -> int:
+        return int(self.pk.shape[1])
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Engagements to start now: parallel arrays of unit and threat indices (one row per shot)."""
+
+    unit: np.ndarray
+    threat: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Assignment:
+        return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return int(self.unit.size)
+
+
+AllocationPolicy = Callable[[AllocationProblem, np.random.Generator], Assignment]
+"""A pure function from the epoch's problem and a seeded generator to the engagements to start."""

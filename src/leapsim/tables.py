@@ -1,0 +1,112 @@
+"""Reading user tables (CSV or Parquet) into column arrays, with errors that name column and row.
+
+Row numbers in messages are 1-based file lines for CSV (the header is line 1) and 1-based row
+positions for Parquet.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from leapsim.errors import InputError
+
+_PARQUET_SUFFIXES = {".parquet", ".pq"}
+
+
+def _row_label(path: Path, index: int) -> int:
+    """File line (CSV) or 1-based row (Parquet) of the 0-based data row ``index``."""
+    return index + 2 if path.suffix.lower() not in _PARQUET_SUFFIXES else index + 1
+
+
+def read_arrow_table(path: str | os.PathLike[str]) -> pa.Table:
+    """Read a CSV or Parquet file into an Arrow table, or raise :class:`InputError`."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError.at("file not found", file=str(p))
+    try:
+        if p.suffix.lower() in _PARQUET_SUFFIXES:
+            return pq.read_table(p)
+        return pacsv.read_csv(p)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError.at(
+            f"cannot read table: {exc}", file=str(p), hint="expected CSV with a header or Parquet"
+        ) from None
+
+
+def read_numeric_columns(
+    path: str | os.PathLike[str],
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    *,
+    integer: Sequence[str] = (),
+    nondecreasing: str | None = None,
+) -> dict[str, np.ndarray]:
+    """Read numeric columns from a CSV/Parquet file and validate them.
+
+    Returns a dict of float64 arrays (int64 for columns listed in ``integer``); optional columns
+    that are absent are left out. Raises :class:`InputError` naming the column and row for a
+    missing required column, a non-numeric or NaN value, or (``nondecreasing``) a time column that
+    goes backwards.
+    """
+    p = Path(path)
+    table = read_arrow_table(p)
+    names = set(table.column_names)
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise InputError.at(
+            f"missing column(s) {', '.join(repr(c) for c in missing)}",
+            file=str(p),
+            line=1,
+            hint=f"the table needs columns {', '.join(required)}; it has {', '.join(table.column_names)}",
+        )
+    out: dict[str, np.ndarray] = {}
+    for name in [*required, *[c for c in optional if c in names]]:
+        column = table.column(name)
+        try:
+            values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise InputError.at(
+                f"column {name!r} is not numeric", file=str(p), field=name, hint="use plain numbers"
+            ) from None
+        values = np.asarray(values, dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            raise InputError.at(
+                f"column {name!r} has a missing or non-finite value",
+                file=str(p),
+                line=_row_label(p, int(bad[0])),
+                field=name,
+                hint=f"{bad.size} bad row(s) in all; every row needs a finite number",
+            )
+        if name in integer:
+            if np.any(values != np.round(values)):
+                row = int(np.flatnonzero(values != np.round(values))[0])
+                raise InputError.at(
+                    f"column {name!r} must hold whole numbers",
+                    file=str(p),
+                    line=_row_label(p, row),
+                    field=name,
+                )
+            values = values.astype(np.int64)
+        out[name] = values
+    if nondecreasing is not None and nondecreasing in out:
+        steps = np.diff(out[nondecreasing])
+        back = np.flatnonzero(steps < 0)
+        if back.size:
+            row = int(back[0]) + 1
+            raise InputError.at(
+                f"column {nondecreasing!r} goes backwards "
+                f"({out[nondecreasing][row - 1]} then {out[nondecreasing][row]})",
+                file=str(p),
+                line=_row_label(p, row),
+                field=nondecreasing,
+                hint="sort the rows by time",
+            )
+    return out
