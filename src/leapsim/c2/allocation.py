@@ -29,6 +29,9 @@ class AllocationProblem:
         threat_cost: (T,) EUR unit cost of threat t (for cost-exchange rules).
         survival_in_flight: (T,) probability that t survives engagements already in flight.
         max_new_shots: (T,) engagements that may still be started on threat t (doctrine).
+        later_cost_per_kill: (T,) EUR per expected kill of the cheapest unit that will still get
+            a full engagement on t later in its flight (inf if none); lets a policy hold fire for a
+            cheaper layer. Optional; policies must work without it.
     """
 
     pk: np.ndarray
@@ -39,6 +42,7 @@ class AllocationProblem:
     threat_cost: np.ndarray
     survival_in_flight: np.ndarray
     max_new_shots: np.ndarray
+    later_cost_per_kill: np.ndarray | None = None
 
     @property
     def n_units(self) -> int:

@@ -1,0 +1,17 @@
+"""Threat evaluation: what the defence believes a threat is worth stopping.
+
+A defender sees a threat's *perceived* type (a decoy appears as the drone it mimics), so value at
+risk and cost rules use the perceived type's damage fraction and unit cost, not the true ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def value_at_risk(
+    site_value_left_eur: np.ndarray, target: np.ndarray, perceived_damage_fraction: np.ndarray
+) -> np.ndarray:
+    """Perceived EUR loss if each threat is not stopped: ``V_target,left · d_perceived``, where
+    ``V_target,left`` is the value of its target site still standing."""
+    return site_value_left_eur[target] * perceived_damage_fraction

@@ -1,0 +1,17 @@
+"""Scenario layer: pydantic models, YAML loading with file:line errors, the sourced catalogue,
+and compilation of a scenario into the arrays the engine runs on."""
+
+from leapsim.scenario.catalogue import builtin_catalogue, load_catalogue, merge_catalogues
+from leapsim.scenario.load import ResolvedScenario, builtin_scenario, load_scenario
+from leapsim.scenario.models import Catalogue, Scenario
+
+__all__ = [
+    "Catalogue",
+    "ResolvedScenario",
+    "Scenario",
+    "builtin_catalogue",
+    "builtin_scenario",
+    "load_catalogue",
+    "load_scenario",
+    "merge_catalogues",
+]
