@@ -1,4 +1,4 @@
-"""Atomic file output: a reader never sees a half-written result, and a crash never loses an old one."""
+"""Atomic file output: a reader never sees a half-written result; a crash never loses an old one."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp makes 0600; results are ordinary files
     tmp = Path(tmp_name)
     try:
         yield tmp

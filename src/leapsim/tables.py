@@ -64,7 +64,7 @@ def read_numeric_columns(
             f"missing column(s) {', '.join(repr(c) for c in missing)}",
             file=str(p),
             line=1,
-            hint=f"the table needs columns {', '.join(required)}; it has {', '.join(table.column_names)}",
+            hint=f"needed: {', '.join(required)}; found: {', '.join(table.column_names)}",
         )
     out: dict[str, np.ndarray] = {}
     for name in [*required, *[c for c in optional if c in names]]:

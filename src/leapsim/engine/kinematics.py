@@ -97,16 +97,19 @@ def disc_windows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Arc-length interval of each threat's path inside each horizontal disc.
 
-    ``radii_m`` is (Q,) or (Q, N) (a radius per disc and threat). Returns ``(s_in, s_out)``, each (Q, N): the first entry and last exit arc length of threat n
-    in disc q (NaN where the path never enters). Solves ``|p0 + σ(p1 − p0) − c|² = R²`` per leg.
+    ``radii_m`` is (Q,) or (Q, N) (a radius per disc and threat). Returns ``(s_in, s_out)``, each
+    (Q, N): the first entry and last exit arc length of threat n in disc q (NaN where the path
+    never enters). Solves ``|p0 + σ(p1 − p0) − c|² = R²`` per leg.
     """
     p0 = paths.points[None, :, :-1, :]  # (1, N, L, 2)
     d = np.diff(paths.points, axis=1)[None]  # (1, N, L, 2)
     f = p0 - centers_xy[:, None, None, :]  # (Q, N, L, 2)
     a = (d * d).sum(-1)
     b = 2.0 * (f * d).sum(-1)
-    radii = np.broadcast_to(np.asarray(radii_m, float).reshape(len(centers_xy), -1),
-                            (len(centers_xy), paths.points.shape[0]))
+    radii = np.broadcast_to(
+        np.asarray(radii_m, float).reshape(len(centers_xy), -1),
+        (len(centers_xy), paths.points.shape[0]),
+    )
     c = (f * f).sum(-1) - radii[:, :, None] ** 2
     disc = b * b - 4.0 * a * c
     with np.errstate(invalid="ignore", divide="ignore"):

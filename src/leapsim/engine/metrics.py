@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from leapsim.engine.night import KILL, KILLED, LEAKED, NOT_LAUNCHED, AIRBORNE, NightOutcome
+from leapsim.engine.night import AIRBORNE, KILL, KILLED, LEAKED, NOT_LAUNCHED, NightOutcome
 
 TOTAL_METRICS = (
     "launched",

@@ -20,18 +20,13 @@ Invariant: every launched threat ends the night killed, leaked or airborne.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from leapsim.c2.allocation import AllocationPolicy
 from leapsim.c2.policies import make_policy
-from leapsim.engine.epoch import (
-    EW,
-    EpochContext,
-    allocation_problem,
-    candidate_engagements,
-    jamming_assignment,
-)
+from leapsim.engine.epoch import EW, EpochContext, decide
 from leapsim.engine.params import NightParams
 from leapsim.engine.raid import RaidDraw, detection_times, draw_raid, engagement_windows
 
@@ -45,7 +40,7 @@ PENDING = -1
 class EngagementLog:
     """Growable struct-of-arrays of engagements started during a night."""
 
-    _FIELDS = {
+    _FIELDS: ClassVar[dict[str, type]] = {
         "unit": np.int64,
         "threat": np.int64,
         "t_start": float,
@@ -129,6 +124,7 @@ def simulate_night(
     next_pair = 0
     ctx = EpochContext.create(params, raid, windows)
     is_ew = et.kind[etype] == EW
+    rounds_needed = et.rounds_per_engagement[etype]
 
     def resolve(t: float) -> None:
         nonlocal pending
@@ -161,70 +157,43 @@ def simulate_night(
             damage = params.threat_types.damage_fraction[raid.type[leak]]
             np.multiply.at(site_left, raid.target[leak], 1.0 - damage)
 
-    def start_engagements(t: float, u, k, t_end, pk) -> None:
+    def start_engagements(t: float, new) -> None:
         nonlocal pending
+        u, k = new.unit, new.threat
         rows = np.arange(log.n, log.n + u.size)
         log.extend(
             unit=u,
             threat=k,
             t_start=np.full(u.size, t),
-            t_end=t_end,
-            pk=pk,
-            cost=et.rounds_per_engagement[etype[u]] * et.cost_per_round_eur[etype[u]],
+            t_end=new.t_end,
+            pk=new.pk,
+            cost=ctx.engagement_cost[etype[u]],
             draw=rng.random(u.size),
             outcome=np.full(u.size, PENDING),
         )
         pending = np.concatenate([pending, rows])
         np.subtract.at(ready, u, et.rounds_per_engagement[etype[u]])
-        shot = ~is_ew[u]
-        np.add.at(shots_on, k[shot], 1)
+        np.add.at(shots_on, k[~is_ew[u]], 1)
 
-    def allocate(t: float) -> None:
+    def allocate(t: float) -> bool:
+        """Start this epoch's engagements; False when no unit with an open window can fire."""
+        jams, shots = decide(
+            ctx, t, open_pairs, log.unit[pending], log.threat[pending], log.pk[pending],
+            ready, ~np.isnan(reload_done), detect_s, alive, shots_on, site_left, policy, rng,
+        )  # fmt: skip
+        for new in (jams, shots):
+            if new.unit.size:
+                start_engagements(t, new)
         busy = np.bincount(log.unit[pending], minlength=n_units)
-        capacity = np.minimum(
-            et.fire_channels[etype] - busy, ready // et.rounds_per_engagement[etype]
-        )
-        capacity[~np.isnan(reload_done)] = 0
-        pending_ew = is_ew[log.unit[pending]]
-        in_flight = np.bincount(log.threat[pending[~pending_ew]], minlength=n)
-        jammed = np.bincount(log.threat[pending[pending_ew]], minlength=n) > 0
-        max_new = params.doctrine.max_shots_per_threat - shots_on
-        if params.doctrine.shoot_look_shoot:
-            max_new = np.where(in_flight > 0, 0, np.minimum(max_new, 1))
-        cand = candidate_engagements(
-            ctx, t, open_pairs, detect_s, alive, capacity, max_new, jammed, site_left
-        )
-        if cand is None:
-            return
-        jam = jamming_assignment(ctx, cand, capacity)
-        if jam.size:
-            start_engagements(t, cand.unit[jam], cand.threat[jam], cand.t_end[jam], cand.pk[jam])
-        fire = ~is_ew[cand.unit]
-        if not fire.any():
-            return
-        survival = np.ones(n)
-        kinetic = pending[~is_ew[log.unit[pending]]]
-        np.multiply.at(survival, log.threat[kinetic], 1.0 - log.pk[kinetic])
-        problem, units, threats, t_end = allocation_problem(
-            ctx, t, cand.take(fire), capacity, max_new, survival
-        )
-        chosen = policy(problem, rng)
-        if len(chosen):
-            order = np.lexsort((chosen.threat, chosen.unit))
-            cu, ck = chosen.unit[order], chosen.threat[order]
-            start_engagements(t, units[cu], threats[ck], t_end[cu, ck], problem.pk[cu, ck])
+        free = (busy < et.fire_channels[etype]) & (ready >= rounds_needed) & np.isnan(reload_done)
+        return bool(free[windows.unit[open_pairs]].any())
 
-    t = 0.0
-    if windows.t_in.size:
-        t = max(0.0, np.ceil(windows.t_in[0] / dt) * dt)
-    else:
-        t = duration + 1.0
+    # first epoch: the grid time at or after the first window opens (none: skip the loop)
+    t = max(0.0, np.ceil(windows.t_in[0] / dt) * dt) if windows.t_in.size else duration + 1.0
     while t <= duration:
         resolve(t)
         # reloads: start when the magazine cannot feed an engagement, finish after reload time
-        starting = (
-            (ready < et.rounds_per_engagement[etype]) & (reserve > 0) & np.isnan(reload_done)
-        )
+        starting = (ready < rounds_needed) & (reserve > 0) & np.isnan(reload_done)
         for u in np.flatnonzero(starting):
             reload_done[u] = t + et.reload_time_s[etype[u]]
             reload_log.append((int(u), t, float(reload_done[u])))
@@ -241,20 +210,29 @@ def simulate_night(
             open_pairs = np.concatenate([open_pairs, np.arange(next_pair, hi)])
             next_pair = hi
         if open_pairs.size:
-            open_pairs = open_pairs[(windows.t_out[open_pairs] >= t) & alive[windows.threat[open_pairs]]]
+            # a unit that is out of rounds for good can never use its windows again
+            spent = (ready < rounds_needed) & (reserve == 0) & np.isnan(reload_done)
+            open_pairs = open_pairs[
+                (windows.t_out[open_pairs] >= t)
+                & alive[windows.threat[open_pairs]]
+                & ~spent[windows.unit[open_pairs]]
+            ]
+        saturated = False
         if open_pairs.size:
-            allocate(t)
+            saturated = not allocate(t)
         # next epoch: the next grid time, or jump to the next opening / intercept
+        # (nothing can start before a window opens, an engagement ends or a reload finishes
+        # when no window is open or every unit that has one is busy, empty or reloading)
         t_next = t + dt
-        if open_pairs.size == 0:
-            candidates = []
+        if open_pairs.size == 0 or saturated:
+            events = [log.t_end[pending].min()] if pending.size else []
             if next_pair < windows.t_in.size:
-                candidates.append(windows.t_in[next_pair])
-            if pending.size:
-                candidates.append(log.t_end[pending].min())
-            if not candidates:
+                events.append(windows.t_in[next_pair])
+            if saturated and not np.isnan(reload_done).all():
+                events.append(np.nanmin(reload_done))
+            if not events:
                 break
-            t_next = max(t_next, np.ceil(min(candidates) / dt) * dt)
+            t_next = max(t_next, np.ceil(min(events) / dt) * dt)
         t = t_next
     resolve(duration)
     log.set_outcome(pending, np.full(pending.size, UNRESOLVED))
@@ -268,7 +246,8 @@ def simulate_night(
         fate=fate,
         end_s=end_s,
         engagements={
-            k: getattr(log, k) for k in ("unit", "threat", "t_start", "t_end", "pk", "cost", "outcome")
+            k: getattr(log, k)
+            for k in ("unit", "threat", "t_start", "t_end", "pk", "cost", "outcome")
         },
         rounds_left=rounds_left,
         site_value_left_eur=site_left,

@@ -121,8 +121,11 @@ class NightParams:
         """A copy with other starting stocks per fire unit (used by campaigns)."""
         from dataclasses import replace
 
-        return replace(self, unit_magazine=np.asarray(magazine, np.int64),
-                       unit_reserve=np.asarray(reserve, np.int64))
+        return replace(
+            self,
+            unit_magazine=np.asarray(magazine, np.int64),
+            unit_reserve=np.asarray(reserve, np.int64),
+        )
 
 
 def compile_scenario(resolved: ResolvedScenario) -> NightParams:
@@ -176,9 +179,7 @@ def compile_scenario(resolved: ResolvedScenario) -> NightParams:
         max_altitude_m=np.array([e.max_altitude_m for e in et], float),
         fire_channels=np.array([e.fire_channels for e in et], np.int64),
         engagement_time_s=np.array([e.engagement_time_s for e in et], float),
-        interceptor_speed_mps=np.array(
-            [e.interceptor_speed_mps or np.inf for e in et], float
-        ),
+        interceptor_speed_mps=np.array([e.interceptor_speed_mps or np.inf for e in et], float),
         rounds_per_engagement=np.array([e.rounds_per_engagement for e in et], np.int64),
         magazine=np.array([e.magazine for e in et], np.int64),
         reload_time_s=np.array([e.reload_time_s for e in et], float),
@@ -190,7 +191,9 @@ def compile_scenario(resolved: ResolvedScenario) -> NightParams:
     site_index = {n: i for i, n in enumerate(site_names)}
     site_xy = xy([s.lat for s in sc.sites], [s.lon for s in sc.sites]).reshape(-1, 2)
 
-    unit_names, unit_type, unit_lat, unit_lon, unit_mag, unit_res, unit_nation = ([] for _ in range(7))
+    unit_names, unit_type, unit_lat, unit_lon, unit_mag, unit_res, unit_nation = (
+        [] for _ in range(7)
+    )
     for placement in sc.fire_units:
         etype = cat.effector_types[placement.type]
         for name, lat, lon in expand_placement(placement):
@@ -257,7 +260,9 @@ def expand_placement(placement) -> list[tuple[str, float, float]]:
     return list(zip(names, lats.tolist(), lons.tolist(), strict=True))
 
 
-def _compile_sensors(resolved: ResolvedScenario, xy) -> tuple[tuple[str, ...], tuple[str, ...], SensorArrays]:
+def _compile_sensors(
+    resolved: ResolvedScenario, xy
+) -> tuple[tuple[str, ...], tuple[str, ...], SensorArrays]:
     sc, cat = resolved.scenario, resolved.catalogue
     placed = [(p, *unit) for p in sc.sensors for unit in expand_placement(p)]
     types = [cat.sensor_types[p.type] for p, *_ in placed]

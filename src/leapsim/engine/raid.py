@@ -45,9 +45,10 @@ def draw_raid(params: NightParams, rng: np.random.Generator) -> RaidDraw:
     raid_of = np.repeat(np.arange(counts.size), counts)
     n = raid_of.size
     launch_s = raids.start_s[raid_of] + rng.random(n) * raids.spread_s[raid_of]
-    launch_xy = raids.launch_xy[raid_of] + rng.standard_normal((n, 2)) * raids.launch_spread_m[
-        raid_of, None
-    ]
+    launch_xy = (
+        raids.launch_xy[raid_of]
+        + rng.standard_normal((n, 2)) * raids.launch_spread_m[raid_of, None]
+    )
     cumulative = np.cumsum(raids.target_weights, axis=1)
     u = rng.random(n)
     target = (cumulative[raid_of] <= u[:, None]).sum(axis=1)
@@ -107,9 +108,7 @@ def sensor_subset(sensors: SensorArrays, index: np.ndarray) -> SensorArrays:
     return replace(sensors, **{f.name: getattr(sensors, f.name)[index] for f in fields(sensors)})
 
 
-def detection_times(
-    params: NightParams, raid: RaidDraw, rng: np.random.Generator
-) -> np.ndarray:
+def detection_times(params: NightParams, raid: RaidDraw, rng: np.random.Generator) -> np.ndarray:
     """(N,) time each threat is first detected by any sensor (inf if never).
 
     For every (sensor, threat) pair whose path crosses the sensor's coverage, the single-scan Pd

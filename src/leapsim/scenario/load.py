@@ -39,7 +39,9 @@ def load_scenario(path: str | os.PathLike[str]) -> ResolvedScenario:
 def builtin_scenario(name: str) -> ResolvedScenario:
     """One of the scenarios shipped with leapsim (:data:`BUILTIN_SCENARIOS`)."""
     if name not in BUILTIN_SCENARIOS:
-        hint = did_you_mean(name, BUILTIN_SCENARIOS) or f"choose from {', '.join(BUILTIN_SCENARIOS)}"
+        hint = (
+            did_you_mean(name, BUILTIN_SCENARIOS) or f"choose from {', '.join(BUILTIN_SCENARIOS)}"
+        )
         raise InputError.at(f"no built-in scenario {name!r}", hint=hint)
     ref = resources.files("leapsim.scenario") / "data" / f"{name}.yaml"
     with resources.as_file(ref) as path:

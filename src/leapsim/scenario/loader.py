@@ -179,7 +179,9 @@ def validation_problems(
         elif kind == "value_error":
             message = message.removeprefix("Value error, ")
         problems.append(
-            Problem(message, file=where, line=line, field=_format_field(data_loc) or None, hint=hint)
+            Problem(
+                message, file=where, line=line, field=_format_field(data_loc) or None, hint=hint
+            )
         )
     return problems
 
@@ -205,7 +207,7 @@ def resolve_extends(path: Path, base: str) -> Path:
     if base.startswith(BUILTIN_PREFIX):
         from importlib import resources
 
-        ref = resources.files("leapsim.scenario") / "data" / f"{base[len(BUILTIN_PREFIX):]}.yaml"
+        ref = resources.files("leapsim.scenario") / "data" / f"{base[len(BUILTIN_PREFIX) :]}.yaml"
         return Path(str(ref))
     return path.parent / base
 

@@ -1,0 +1,194 @@
+"""``leapsim validate``, ``leapsim run`` and ``leapsim demo``."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from leapsim.cli.app import app
+from leapsim.cli.console import console, err_console
+from leapsim.engine import TOTAL_METRICS, compile_scenario
+from leapsim.errors import InputError
+from leapsim.experiments import run_monte_carlo
+from leapsim.experiments.executors import default_jobs, make_executor
+from leapsim.experiments.store import write_night_results
+from leapsim.scenario import ResolvedScenario, builtin_scenario, load_scenario
+from leapsim.scenario.loader import BUILTIN_PREFIX
+
+HEADLINE = (
+    ("launched", "threats launched", "{:,.1f}"),
+    ("killed", "killed", "{:,.1f}"),
+    ("leaked", "leaked", "{:,.1f}"),
+    ("value_lost_eur", "value lost (M€)", "M"),
+    ("defender_spend_eur", "defender spend (M€)", "M"),
+    ("attacker_spend_eur", "attacker spend (M€)", "M"),
+    ("cost_exchange_ratio", "cost-exchange ratio", "{:,.3f}"),
+    ("cost_per_kill_eur", "cost per kill (k€)", "k"),
+)
+
+
+def resolve_scenario(spec: str) -> ResolvedScenario:
+    """A scenario file path, or ``builtin:NAME`` for one shipped with leapsim."""
+    if spec.startswith(BUILTIN_PREFIX):
+        return builtin_scenario(spec[len(BUILTIN_PREFIX) :])
+    return load_scenario(spec)
+
+
+def _fmt(value: float | None, style: str) -> str:
+    if value is None:
+        return "—"
+    if style == "M":
+        return f"{value / 1e6:,.2f}"
+    if style == "k":
+        return f"{value / 1e3:,.1f}"
+    return style.format(value)
+
+
+def _cell(stats: dict, style: str) -> str:
+    return (
+        f"{_fmt(stats['mean'], style)}  [dim]({_fmt(stats['ci_low'], style)} – "
+        f"{_fmt(stats['ci_high'], style)})[/]"
+    )
+
+
+def summary_table(summaries: dict[str, dict]) -> Table:
+    """Headline metrics, mean and 95 % CI, one column per study."""
+    table = Table(title="Mean over runs (95 % confidence interval)", title_justify="left")
+    table.add_column("metric")
+    for name in summaries:
+        table.add_column(name, justify="right")
+    for key, label, style in HEADLINE:
+        table.add_row(label, *(_cell(s["metrics"][key], style) for s in summaries.values()))
+    return table
+
+
+def json_summary(summary: dict) -> dict:
+    return {
+        "runs": summary["runs"],
+        "seed": summary["seed"],
+        "metrics": {
+            name: {k: summary["metrics"][name][k] for k in ("mean", "ci_low", "ci_high")}
+            for name in TOTAL_METRICS
+        },
+    }
+
+
+def simulate_study(
+    resolved: ResolvedScenario,
+    runs: int,
+    seed: int,
+    jobs: int,
+    executor: str | None,
+    out: Path | None,
+    events: bool,
+    quiet: bool,
+    label: str | None = None,
+) -> dict:
+    """Compile, run the Monte Carlo with a progress bar, write the folder; return the summary."""
+    if runs < 1:
+        raise InputError.at("--runs must be at least 1", field="runs")
+    params = compile_scenario(resolved)
+    progress = Progress(
+        TextColumn(f"[bold]{label or params.name}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=quiet,
+        transient=False,
+    )
+    with progress:
+        task = progress.add_task("runs", total=runs)
+        result = run_monte_carlo(
+            params,
+            runs,
+            seed,
+            executor=make_executor(executor, jobs),
+            events=events,
+            progress=lambda n: progress.advance(task, n),
+            workers=jobs,
+        )
+    if out is None:
+        from leapsim.experiments.store import night_summary
+
+        return night_summary(result, resolved.file)
+    return write_night_results(out, result, resolved)
+
+
+@app.command()
+def validate(
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file (or builtin:NAME).")],
+) -> None:
+    """Check a scenario file; exit 0 if it is valid, 2 with file:line messages if not."""
+    resolved = resolve_scenario(scenario)
+    params = compile_scenario(resolved)
+    console.print(
+        f"[green]ok[/] {resolved.file}: scenario {params.name!r}, {params.n_threats} threats in "
+        f"{len(params.raids.count)} raids, {len(params.unit_names)} fire units of "
+        f"{len(params.effector_types.names)} types, {len(params.sensors)} sensors, "
+        f"{len(params.site_names)} sites"
+    )
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file (or builtin:NAME).")],
+    runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo replications.")] = 100,
+    seed: Annotated[int, typer.Option(help="Study seed; run i uses SeedSequence(seed, (i,)).")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
+    executor: Annotated[
+        str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (runs.parquet, summary.json, …).")
+    ] = None,
+    events: Annotated[bool, typer.Option("--events", help="Also write events.parquet.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")] = False,
+) -> None:
+    """Run a Monte Carlo study of one night of a scenario."""
+    resolved = resolve_scenario(scenario)
+    if report and out is None:
+        raise InputError.at("--report needs --out DIR", field="report")
+    started = time.perf_counter()
+    summary = simulate_study(resolved, runs, seed, jobs, executor, out, events, quiet=as_json)
+    if report and out is not None:
+        from leapsim.report import write_report
+
+        write_report([out], out / "report.html")
+    if as_json:
+        print(json.dumps(json_summary(summary)))
+        return
+    console.print(summary_table({summary["scenario"]["name"]: summary}))
+    where = f"; results in {out}" if out else ""
+    console.print(f"{runs} runs in {time.perf_counter() - started:.1f} s{where}")
+
+
+@app.command()
+def demo(
+    runs: Annotated[int, typer.Option("--runs", "-n")] = 200,
+    seed: Annotated[int, typer.Option()] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j")] = 0,
+    out: Annotated[Path, typer.Option(help="Where the two results folders go.")] = Path(
+        "results/demo"
+    ),
+) -> None:
+    """Rzeszów hub, one night: legacy missile defence vs the LEAP layered defence."""
+    jobs = jobs or default_jobs()
+    started = time.perf_counter()
+    summaries = {}
+    for label, name in (("legacy", "rzeszow_legacy"), ("LEAP", "rzeszow_leap")):
+        summaries[label] = simulate_study(
+            builtin_scenario(name), runs, seed, jobs, None, out / label.lower(), False, False, label
+        )
+    console.print(summary_table(summaries))
+    console.print(
+        f"{runs} runs of each defence in {time.perf_counter() - started:.1f} s on {jobs} "
+        f"process(es); results in {out}/legacy and {out}/leap"
+    )
