@@ -22,7 +22,10 @@ HOLD_FOR_CHEAPER = 2.0
 
 
 @njit(cache=True)
-def _greedy(pk, feasible, cost, capacity, value, survival, max_new, later, cost_aware, hold):
+def greedy_allocation(
+    pk, feasible, cost, capacity, value, survival, max_new, later, cost_aware, hold
+):
+    """The greedy walk described in the module docstring; returns (unit rows, threat columns)."""
     n_units, n_threats = pk.shape
     cap = capacity.copy()
     out_u = np.empty(max(1, int(cap.sum())), np.int64)
@@ -63,7 +66,7 @@ def _run_greedy(problem: AllocationProblem, cost_aware: bool) -> Assignment:
     later = problem.later_cost_per_kill
     if later is None:
         later = np.full(problem.n_threats, np.inf)
-    u, t = _greedy(
+    u, t = greedy_allocation(
         np.ascontiguousarray(problem.pk, dtype=np.float64),
         np.ascontiguousarray(problem.feasible, dtype=np.bool_),
         np.asarray(problem.engagement_cost, dtype=np.float64),

@@ -1,4 +1,5 @@
-"""One decision epoch: who jams what, and the fire-allocation problem posed to the policy."""
+"""Per-run constants of the decision epochs: engagement costs, arrival times, and the cheapest
+cost per kill still to come for each threat (what a cost-aware policy may hold fire for)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from leapsim.c2.allocation import AllocationPolicy, AllocationProblem
-from leapsim.engine.epoch_kernel import epoch_problem
 from leapsim.engine.params import EFFECTOR_KINDS, NightParams
 from leapsim.engine.raid import EngagementWindows, RaidDraw
 
-_TIME_KEY = 1e7  # > any time in a night (s); makes (threat, time) sortable as one float key
+TIME_KEY = 1e7  # > any time in a night (s); makes (threat, time) sortable as one float key
 MIN_HOLD_PK = 0.5
 EW = EFFECTOR_KINDS.index("ew")
 
@@ -43,7 +42,7 @@ class EpochContext:
         cost_per_kill[(nominal_pk < MIN_HOLD_PK) | (et.kind[e] == EW)] = np.inf
         order = np.lexsort((windows.t_in, windows.threat))
         threat = windows.threat[order]
-        keys = threat * _TIME_KEY + windows.t_in[order]
+        keys = threat * TIME_KEY + windows.t_in[order]
         cpk = cost_per_kill[order]
         group_end = np.searchsorted(threat, np.arange(raid.n), side="right")
         starts = np.searchsorted(threat, np.arange(raid.n), side="left")
@@ -58,85 +57,8 @@ class EpochContext:
 
     def later_cost_per_kill(self, threats: np.ndarray, t: float) -> np.ndarray:
         """(len(threats),) cheapest cost per kill among windows opening after ``t``; inf if none."""
-        idx = np.searchsorted(self.later_keys, threats * _TIME_KEY + t, side="right")
+        idx = np.searchsorted(self.later_keys, threats * TIME_KEY + t, side="right")
         has = idx < self.group_end[threats]
         out = np.full(threats.size, np.inf)
         out[has] = self.later_cost[idx[has]]
         return out
-
-
-@dataclass(frozen=True)
-class Engagements:
-    """Engagements to start now: parallel arrays (global unit and threat indices)."""
-
-    unit: np.ndarray
-    threat: np.ndarray
-    t_end: np.ndarray
-    pk: np.ndarray
-
-
-def decide(
-    ctx: EpochContext,
-    t: float,
-    open_pairs: np.ndarray,
-    pending_unit: np.ndarray,
-    pending_threat: np.ndarray,
-    pending_pk: np.ndarray,
-    ready: np.ndarray,
-    reloading: np.ndarray,
-    detect_s: np.ndarray,
-    alive: np.ndarray,
-    shots_on: np.ndarray,
-    site_left: np.ndarray,
-    policy: AllocationPolicy,
-    rng: np.random.Generator,
-) -> tuple[Engagements, Engagements]:
-    """Jamming and fire allocation at time ``t``: ``(jams, shots)`` to start now.
-
-    A unit's capacity is its free fire channels, limited by the engagements its ready rounds
-    feed (none while reloading). A (unit, threat) pair is a candidate when the threat is
-    detected and alive, the unit has capacity, the doctrine allows another shot (shots per
-    threat; with shoot-look-shoot none while one is in flight) — for a jammer: no one jams the
-    threat yet —, the threat is inside the unit's range and altitude band now, the intercept
-    completes before the threat leaves the unit's range and before it reaches its target, Pk > 0,
-    and every cost rule passes. Time of flight is slant range over interceptor speed plus the
-    threat's closing speed (head-on geometry); Pk falls linearly with range by the effector's
-    falloff. Jammers take every candidate threat no one jams yet, most urgent first; the policy
-    allocates the kinetic candidates.
-    """
-    params, raid, windows, paths = ctx.params, ctx.raid, ctx.windows, ctx.raid.paths
-    et, tt, doctrine = params.effector_types, params.threat_types, params.doctrine
-    (jam_u, jam_k, jam_end, jam_pk, units, threats, pk, feasible, t_end, cost, capacity,
-     value, threat_cost, survival, max_new, later) = epoch_problem(
-        t, open_pairs, windows.unit, windows.threat, windows.t_out,
-        pending_unit, pending_threat, pending_pk,
-        ready, reloading, detect_s, alive, shots_on,
-        doctrine.max_shots_per_threat, doctrine.shoot_look_shoot,
-        params.unit_xy, params.unit_type,
-        et.kind, et.fire_channels, et.rounds_per_engagement, et.min_range_m, et.max_range_m,
-        et.min_altitude_m, et.max_altitude_m, et.engagement_time_s, et.interceptor_speed_mps,
-        et.pk, et.pk_range_falloff, ctx.engagement_cost,
-        paths.points, paths.cumulative_m, paths.length_m, paths.speed_mps, paths.launch_s,
-        paths.altitude_m, paths.ballistic, ctx.arrival_s,
-        raid.family, raid.type, raid.target, tt.perceived, tt.damage_fraction, tt.unit_cost_eur,
-        site_left, doctrine.cost_rule_ratio, doctrine.cost_rule_value_threshold_eur, EW,
-        ctx.later_keys, ctx.later_cost, ctx.group_end, _TIME_KEY,
-    )  # fmt: skip
-    jams = Engagements(jam_u, jam_k, jam_end, jam_pk)
-    if units.size == 0:
-        return jams, Engagements(*(np.empty(0, a.dtype) for a in (jam_u, jam_k, jam_end, jam_pk)))
-    problem = AllocationProblem(
-        pk=pk,
-        feasible=feasible,
-        engagement_cost=cost,
-        capacity=capacity,
-        threat_value=value,
-        threat_cost=threat_cost,
-        survival_in_flight=survival,
-        max_new_shots=max_new,
-        later_cost_per_kill=later,
-    )
-    chosen = policy(problem, rng)
-    order = np.lexsort((chosen.threat, chosen.unit))
-    cu, ck = chosen.unit[order], chosen.threat[order]
-    return jams, Engagements(units[cu], threats[ck], t_end[cu, ck], pk[cu, ck])

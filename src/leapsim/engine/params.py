@@ -8,7 +8,7 @@ horizons are modelled separately with a 4/3-earth radius.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -118,14 +118,21 @@ class NightParams:
         return LocalFrame(self.origin_lat, self.origin_lon)
 
     def with_stocks(self, magazine: np.ndarray, reserve: np.ndarray) -> NightParams:
-        """A copy with other starting stocks per fire unit (used by campaigns)."""
-        from dataclasses import replace
-
+        """A copy with other starting rounds per fire unit: ``magazine`` ready, ``reserve`` on
+        site for reloads (campaigns carry stocks from night to night this way)."""
         return replace(
             self,
             unit_magazine=np.asarray(magazine, np.int64),
             unit_reserve=np.asarray(reserve, np.int64),
         )
+
+    def with_raid_counts(self, counts: np.ndarray) -> NightParams:
+        """A copy whose raids launch ``counts`` (R,) threats instead of the scenario's numbers
+        (campaigns draw each night's raid size from a threat model this way)."""
+        counts = np.asarray(counts, np.int64)
+        if counts.shape != self.raids.count.shape or np.any(counts < 0):
+            raise ValueError(f"need {self.raids.count.size} non-negative raid counts")
+        return replace(self, raids=replace(self.raids, count=counts))
 
 
 def compile_scenario(resolved: ResolvedScenario) -> NightParams:

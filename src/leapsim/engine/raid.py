@@ -131,15 +131,24 @@ def detection_times(params: NightParams, raid: RaidDraw, rng: np.random.Generato
     frac = np.linspace(0.0, 1.0, DETECTION_SAMPLES)
     arc = s_in[sensor, threat, None] + frac[None, :] * (s_out - s_in)[sensor, threat, None]
     sample_t = paths.time_at(threat[:, None], arc)
+    # the model is translation invariant: evaluate each sensor type once, positions relative
     pd = np.zeros_like(arc)
-    for s in np.unique(sensor):
-        rows = np.flatnonzero(sensor == s)
+    sensor_params = np.column_stack(
+        [sensors.kind, sensors.detection_range_m, sensors.reference_rcs_m2,
+         sensors.antenna_height_m, sensors.pfa]
+    )  # fmt: skip
+    kinds = np.unique(sensor_params, axis=0, return_inverse=True)[1].ravel()
+    for group in np.unique(kinds):
+        rows = np.flatnonzero(kinds[sensor] == group)
+        if rows.size == 0:
+            continue
         k = np.repeat(threat[rows], DETECTION_SAMPLES)
         xyz = position_at_arc(paths, k, arc[rows].ravel())
+        xyz[:, :2] -= np.repeat(sensors.position[sensor[rows], :2], DETECTION_SAMPLES, axis=0)
+        reference = sensor_subset(sensors, np.flatnonzero(kinds == group)[:1])
+        reference = replace(reference, position=np.zeros((1, 3)))
         rcs = params.threat_types.rcs_m2[raid.type[k]]
-        pd[rows] = detection_probability(sensor_subset(sensors, np.array([s])), xyz, rcs)[
-            0
-        ].reshape(rows.size, DETECTION_SAMPLES)
+        pd[rows] = detection_probability(reference, xyz, rcs)[0].reshape(rows.size, -1)
     first = first_detection_time(sample_t, pd, sensors.scan_period_s[sensor], rng)
     np.minimum.at(out, threat, first)
     return out

@@ -21,7 +21,6 @@ Parameters are rounded to 6 significant digits so that a saved model reloads exa
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from scipy import optimize, special, stats
 import leapsim
 from leapsim.errors import InputError
 from leapsim.threats.distributions import ztnb_logpmf
+from leapsim.threats.families import MISSILE_FAMILIES
 from leapsim.threats.model import (
     CountingChange,
     DecoyShare,
@@ -54,7 +54,7 @@ from leapsim.threats.nights import (
     group_nights,
 )
 from leapsim.threats.reports import ReportRows
-from leapsim.threats.sample import shahed_quantile
+from leapsim.threats.sample import massed_probability, shahed_quantile
 
 MIN_MIXTURE_NIGHTS = 30
 MIN_TREND_NIGHTS = 8
@@ -63,6 +63,9 @@ MIN_SHAHED_NIGHTS = 10
 _LOG_R = (np.log(0.05), np.log(1e4))
 _Z_BOUNDS = (-5.0, 5.0)  # per standard normal unit of the drone quantile
 _T_BOUNDS = (-0.5, 0.5)  # per month
+_PRIOR_SD = {"drone_z": 5.0, "massed": 5.0, "per_month": 0.5}
+MIN_TREND_MONTHS = 6.0
+MAX_EXTRAPOLATION_MONTHS = 6.0
 NIGHT_RULE = (
     "a report belongs to the noon-to-noon window (labelled by its evening date) that holds the "
     "midpoint of its period; a date-only report of day D belongs to the night D-1"
@@ -111,13 +114,14 @@ def _ztnb_regression(
     return beta, float(np.exp(theta[-1])), nll(theta)
 
 
-def _fit_shahed(counts: np.ndarray, t: np.ndarray) -> ShahedTypeModel:
-    """Attack probability and the (mixture) ZTNB size model with trend."""
+def _fit_shahed(counts: np.ndarray, t: np.ndarray, trend: bool) -> ShahedTypeModel:
+    """Attack probability and the (mixture) ZTNB size model, with trend if ``trend``."""
     pos = counts > 0
     y, tt = counts[pos].astype(np.float64), t[pos]
     n = y.size
     design = np.column_stack([np.ones(n), tt])
-    beta, r, nll_single = _ztnb_regression(y, design, [_T_BOUNDS])
+    t_bounds = _T_BOUNDS if trend else (0.0, 0.0)
+    beta, r, nll_single = _ztnb_regression(y, design, [t_bounds])
     p = _sig(pos.mean())
     single = ShahedTypeModel(
         attack_probability=p,
@@ -135,7 +139,8 @@ def _fit_shahed(counts: np.ndarray, t: np.ndarray) -> ShahedTypeModel:
         return -float(np.logaddexp(np.log1p(-w) + l1, np.log(w) + l2).sum())
 
     q50, q85 = np.quantile(y, [0.5, 0.85])
-    bounds = [(-20.0, 20.0), _T_BOUNDS, _LOG_R, (-5.0, 3.0), _LOG_R, (-10.0, 10.0), (-1.0, 1.0)]
+    w_bounds = (-1.0, 1.0) if trend else (0.0, 0.0)
+    bounds = [(-20.0, 20.0), t_bounds, _LOG_R, (-5.0, 3.0), _LOG_R, (-10.0, 10.0), w_bounds]
     best = None
     for w0 in (0.1, 0.2, 0.35):
         upper = y[y >= q85].mean()
@@ -145,7 +150,7 @@ def _fit_shahed(counts: np.ndarray, t: np.ndarray) -> ShahedTypeModel:
         if best is None or nll(theta) < nll(best):
             best = theta
     assert best is not None
-    k_single, k_mix = 3, 7
+    k_single, k_mix = (3, 7) if trend else (2, 5)
     if 2 * nll(best) + k_mix * np.log(n) >= 2 * nll_single + k_single * np.log(n):
         return single
     a, b, lr1, d, lr2, c0, c1 = best
@@ -158,48 +163,78 @@ def _fit_shahed(counts: np.ndarray, t: np.ndarray) -> ShahedTypeModel:
     )
 
 
-def _fit_presence(present: np.ndarray, z: np.ndarray, t: np.ndarray, trend: bool) -> Presence:
-    """Logistic regression of presence on [1, z, t] (ridge prior sd 5 on z, 0.5 on t)."""
+def _fit_presence(
+    present: np.ndarray, x: np.ndarray, prior_sd: list[float]
+) -> tuple[np.ndarray, float]:
+    """Logistic regression of presence on the design ``x`` (column 0 the intercept).
+
+    A weak ridge prior (standard deviations ``prior_sd`` for the slopes: 5 per unit covariate,
+    0.5 per month) keeps separable data finite. Returns (coefficients, unpenalised NLL).
+    """
     n, k = present.size, int(present.sum())
-    if not trend:
-        p = min(max(k / n, 0.5 / n), 1.0 - 0.5 / n)
-        return Presence(intercept=_sig(special.logit(p)), drone_z=0.0, per_month=0.0)
-    x = np.column_stack([np.ones(n), z, t])
-    prior_prec = np.array([0.0, 1.0 / 25.0, 1.0 / 0.25])
     yv = present.astype(np.float64)
+    prior_prec = np.array([0.0, *(1.0 / sd**2 for sd in prior_sd)])
+
+    def nll(theta: np.ndarray) -> float:
+        eta = x @ theta
+        return float(np.sum(np.logaddexp(0.0, eta) - yv * eta))
 
     def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        eta = x @ theta
-        nll = float(np.sum(np.logaddexp(0.0, eta) - yv * eta))
-        nll += 0.5 * float(np.sum(prior_prec * theta**2))
-        grad = x.T @ (special.expit(eta) - yv) + prior_prec * theta
-        return nll, grad
+        grad = x.T @ (special.expit(x @ theta) - yv) + prior_prec * theta
+        return nll(theta) + 0.5 * float(np.sum(prior_prec * theta**2)), grad
 
-    x0 = np.array([special.logit(k / n), 0.0, 0.0])
+    p = min(max(k / n, 0.5 / n), 1.0 - 0.5 / n)
+    x0 = np.zeros(x.shape[1])
+    x0[0] = special.logit(p)
     theta = optimize.minimize(fun, x0, jac=True, method="L-BFGS-B").x
-    return Presence(intercept=_sig(theta[0]), drone_z=_sig(theta[1]), per_month=_sig(theta[2]))
+    return theta, nll(theta)
 
 
-def _fit_family(counts: np.ndarray, z: np.ndarray, t: np.ndarray) -> FamilyModel | None:
-    """Presence and size of one missile family given the drone quantile z and month t."""
+def _bic(nll: float, params: int, n: int) -> float:
+    return 2.0 * nll + params * np.log(n)
+
+
+def _fit_family(
+    counts: np.ndarray, z: np.ndarray, pi: np.ndarray, t: np.ndarray, mixture: bool, trend: bool
+) -> FamilyModel | None:
+    """Presence and size of one missile family given the drone raid (z, pi) and month t.
+
+    Covariates [z, pi, t] (pi only with a mixture, t only with ``trend``) are kept in each part
+    when BIC prefers them over a constant and there are enough nights with and without the
+    family.
+    """
     present = counts > 0
     k = int(present.sum())
     if k == 0:
         return None
-    trend = min(k, counts.size - k) >= MIN_TREND_NIGHTS
-    presence = _fit_presence(present, z, t, trend)
+    n = counts.size
+    names = ["drone_z", *(["massed"] if mixture else []), *(["per_month"] if trend else [])]
+    columns = {"drone_z": z, "massed": pi, "per_month": t}
+    bounds = {"drone_z": _Z_BOUNDS, "massed": _Z_BOUNDS, "per_month": _T_BOUNDS}
+    full = np.column_stack([np.ones(n), *(columns[c] for c in names)])
+
+    p_coef, p_nll = _fit_presence(present, full[:, :1], [])
+    if min(k, n - k) >= MIN_TREND_NIGHTS:
+        coef, nll = _fit_presence(present, full, [_PRIOR_SD[c] for c in names])
+        if _bic(nll, full.shape[1], n) < _bic(p_nll, 1, n):
+            p_coef = coef
+    presence = dict(zip(["intercept", *names], p_coef, strict=False))
+
     y = counts[present].astype(np.float64)
-    design = np.column_stack([np.ones(k), z[present], t[present]])
-    size_trend = k >= MIN_TREND_NIGHTS
-    beta, r, _ = _ztnb_regression(
-        y, design, [_Z_BOUNDS, _T_BOUNDS] if size_trend else [None, None]
-    )
+    s_coef, r, s_nll = _ztnb_regression(y, full[present], [None] * len(names))
+    if k >= MIN_TREND_NIGHTS:
+        coef, r_full, nll = _ztnb_regression(y, full[present], [bounds[c] for c in names])
+        if _bic(nll, full.shape[1] + 1, k) < _bic(s_nll, 2, k):
+            s_coef, r = coef, r_full
+    size = dict(zip(["log_mean", *names], s_coef, strict=True))
     return FamilyModel(
-        presence=presence,
+        presence=Presence(
+            intercept=_sig(presence["intercept"]),
+            **{c: _sig(presence.get(c, 0.0)) for c in ("drone_z", "massed", "per_month")},
+        ),
         size=Size(
-            log_mean=_sig(beta[0]),
-            drone_z=_sig(beta[1]),
-            per_month=_sig(beta[2]),
+            log_mean=_sig(size["log_mean"]),
+            **{c: _sig(size.get(c, 0.0)) for c in ("drone_z", "massed", "per_month")},
             dispersion=_sig(r),
         ),
     )
@@ -255,9 +290,14 @@ def fit_threat_model(
     until: np.datetime64 | None = None,
     *,
     name: str | None = None,
-    max_extrapolation_months: float = 12.0,
+    max_extrapolation_months: float | None = None,
 ) -> ThreatModel:
-    """Fit a :class:`ThreatModel` to the report rows of the nights ``since..until``."""
+    """Fit a :class:`ThreatModel` to the report rows of the nights ``since..until``.
+
+    Monthly trends are fitted only on windows of at least ``MIN_TREND_MONTHS`` months; the
+    sampler holds them flat beyond ``max_extrapolation_months`` (default: half the window,
+    at most ``MAX_EXTRAPOLATION_MONTHS``) outside the window.
+    """
     table = group_nights(rows, since, until)
     shahed = table.counts["shahed_type"]
     if int((shahed > 0).sum()) < MIN_SHAHED_NIGHTS:
@@ -268,9 +308,12 @@ def fit_threat_model(
             hint=f"the model needs at least {MIN_SHAHED_NIGHTS}; widen --since/--until",
         )
     t = table.month
-    shahed_model = _fit_shahed(shahed, t)
+    trend = table.months >= MIN_TREND_MONTHS
+    shahed_model = _fit_shahed(shahed, t, trend)
     z = special.ndtri(shahed_quantile(shahed_model, shahed, t))
-    families = {f: _fit_family(table.counts[f], z, t) for f in table.counts if f != "shahed_type"}
+    pi = massed_probability(shahed_model, shahed, t)
+    mixture = shahed_model.massed is not None
+    families = {f: _fit_family(table.counts[f], z, pi, t, mixture, trend) for f in MISSILE_FAMILIES}
 
     decoy_table, basis = table, "window"
     if int(table.decoys_known.sum()) < MIN_DECOY_NIGHTS:
@@ -320,7 +363,11 @@ def fit_threat_model(
             destroyed_share_after=_shares(after)[0],
             harmonised_share_after=_shares(after)[1],
         ),
-        max_extrapolation_months=max_extrapolation_months,
+        max_extrapolation_months=(
+            _sig(min(MAX_EXTRAPOLATION_MONTHS, table.months / 2.0))
+            if max_extrapolation_months is None
+            else max_extrapolation_months
+        ),
         shahed_type=shahed_model,
         decoy=decoy,
         cruise_missile=families["cruise_missile"],

@@ -129,24 +129,27 @@ class DecoyShare(_Strict):
 
 
 class Presence(_Strict):
-    """logit P(family present) = intercept + drone_z * z + per_month * t."""
+    """logit P(family present) = intercept + drone_z * z + massed * pi + per_month * t."""
 
     intercept: float
     drone_z: float
+    massed: float
     per_month: float
 
 
 class Size(_Strict):
-    """Count when present ~ ZTNB(mu, r), log mu = log_mean + drone_z * z + per_month * t."""
+    """Count when present ~ ZTNB(mu, r), log mu = log_mean + drone_z z + massed pi + per_month t."""
 
     log_mean: float
     drone_z: float
+    massed: float
     per_month: float
     dispersion: float = Field(gt=0)
 
 
 class FamilyModel(_Strict):
-    """A missile family conditioned on the night's Shahed-type quantile z."""
+    """A missile family conditioned on the night's drone raid: its quantile z and the
+    probability pi that it is a massed raid."""
 
     presence: Presence
     size: Size

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import special
 
-from leapsim.threats.distributions import sample_ztnb, stochastic_round, ztnb_cdf
+from leapsim.threats.distributions import sample_ztnb, stochastic_round, ztnb_cdf, ztnb_logpmf
 from leapsim.threats.families import FAMILIES, MISSILE_FAMILIES
 from leapsim.threats.nights import NIGHTS_PER_MONTH
 
@@ -50,6 +50,18 @@ def shahed_quantile(st: ShahedTypeModel, counts: np.ndarray, t: np.ndarray) -> n
     t = np.asarray(t, dtype=np.float64)
     u = 0.5 * (shahed_cdf(st, counts - 1.0, t) + shahed_cdf(st, counts, t))
     return np.clip(u, _U_CLIP, 1.0 - _U_CLIP)
+
+
+def massed_probability(st: ShahedTypeModel, counts: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Posterior probability pi that a night's Shahed-type count came from the massed component
+    (0 on nights without drones, or for a single-component model)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    mu1, r1, mu2, r2, w = _mixture(st, t)
+    if st.massed is None:
+        return np.zeros_like(counts)
+    y = np.maximum(counts, 1.0)
+    log_odds = np.log(w) - np.log1p(-w) + ztnb_logpmf(y, mu2, r2) - ztnb_logpmf(y, mu1, r1)
+    return np.where(counts > 0, special.expit(log_odds), 0.0)
 
 
 def month_index(model: ThreatModel, nights: int, start_month_offset: float = 0.0) -> np.ndarray:
@@ -93,6 +105,7 @@ def sample_raids(
     shahed = np.zeros(n, dtype=np.int64)
     shahed[attack] = sample_ztnb(rng, mu[attack], r[attack])
     z = special.ndtri(shahed_quantile(st, shahed, t))
+    pi = massed_probability(st, shahed, t)
 
     decoy = np.zeros(n, dtype=np.int64)
     if model.decoy.mean > 0:
@@ -106,10 +119,26 @@ def sample_raids(
         counts = np.zeros(n, dtype=np.int64)
         if fm is not None:
             pr, sz = fm.presence, fm.size
-            p = special.expit(pr.intercept + pr.drone_z * z + pr.per_month * t)
+            p = special.expit(pr.intercept + pr.drone_z * z + pr.massed * pi + pr.per_month * t)
             present = rng.random(n) < p
-            log_mu = sz.log_mean + sz.drone_z * z[present] + sz.per_month * t[present]
+            zp, pip, tp = z[present], pi[present], t[present]
+            log_mu = sz.log_mean + sz.drone_z * zp + sz.massed * pip + sz.per_month * tp
             counts[present] = sample_ztnb(rng, np.exp(log_mu), np.full(log_mu.size, sz.dispersion))
         out[family] = counts
 
     return {f: stochastic_round(rng, threat_scale * out[f]) for f in FAMILIES}
+
+
+def replay_window(
+    model: ThreatModel, rng: np.random.Generator, runs: int = 100
+) -> dict[str, np.ndarray]:
+    """Sample ``runs`` replays of the fit window (same nights and months as the data).
+
+    Returns, per family, an array of shape (runs, model.fit.nights): the basis for comparing
+    the model with the observed nights.
+    """
+    draws = [
+        sample_raids(model, model.fit.nights, rng, start_month_offset=-model.months)
+        for _ in range(runs)
+    ]
+    return {f: np.stack([d[f] for d in draws]) for f in FAMILIES}

@@ -1,0 +1,197 @@
+"""``leapsim threat``: fit a threat model to attack reports, and sample raids from one."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import typer
+from rich.table import Table
+
+from leapsim.atomic import write_with_atomic
+from leapsim.cli.app import app
+from leapsim.cli.console import console, err_console
+from leapsim.errors import InputError
+from leapsim.threats import (
+    FAMILIES,
+    NIGHTS_PER_MONTH,
+    ThreatModel,
+    fit_threat_model,
+    read_reports,
+    resolve_threat_model,
+    sample_raids,
+    save_threat_model,
+)
+from leapsim.threats.sample import replay_window
+
+threat_app = typer.Typer(
+    name="threat",
+    help="Threat model from Ukrainian Air Force attack reports: fit it, sample raids from it.",
+    no_args_is_help=True,
+)
+app.add_typer(threat_app, name="threat")
+
+_SUMMARY_RUNS = 100
+
+
+def _parse_date(text: str | None, option: str, *, end: bool) -> np.datetime64 | None:
+    """``YYYY-MM-DD`` or ``YYYY-MM`` (a month: its first day, or its last for ``end``)."""
+    if text is None:
+        return None
+    try:
+        if len(text.strip()) == 7:
+            year, month = (int(p) for p in text.strip().split("-"))
+            day = calendar.monthrange(year, month)[1] if end else 1
+            return np.datetime64(dt.date(year, month, day), "D")
+        return np.datetime64(dt.date.fromisoformat(text.strip()), "D")
+    except ValueError:
+        raise InputError.at(
+            f"cannot read the date {text!r}", field=option, hint="use YYYY-MM-DD or YYYY-MM"
+        ) from None
+
+
+def _summary(model: ThreatModel) -> Table:
+    """Observed vs simulated per-family statistics over the fit window."""
+    sim = replay_window(model, np.random.default_rng(0), _SUMMARY_RUNS)
+    sim_families = {
+        "shahed_type": sim["drone"] + sim["decoy"],
+        "cruise_missile": sim["cruise_missile"],
+        "ballistic_missile": sim["ballistic_missile"],
+        "other": sim["other"],
+    }
+    table = Table(
+        title=f"threat model {model.name}: {model.fit.window_start} .. {model.fit.window_end} "
+        f"({model.fit.nights} nights)"
+    )
+    for column in (
+        "family",
+        "attack nights obs",
+        "attack nights model",
+        "mean size obs",
+        "mean size model",
+        "per month obs",
+        "per month model",
+    ):
+        table.add_column(column, justify="left" if column == "family" else "right")
+    for family, counts in sim_families.items():
+        obs = getattr(model.observed, family)
+        pos = counts > 0
+        table.add_row(
+            family,
+            f"{obs.attack_night_fraction:.1%}",
+            f"{pos.mean():.1%}",
+            f"{obs.mean_on_attack_nights:.1f}",
+            f"{counts[pos].mean() if pos.any() else 0.0:.1f}",
+            f"{obs.monthly_total:.0f}",
+            f"{counts.mean() * NIGHTS_PER_MONTH:.0f}",
+        )
+    return table
+
+
+@threat_app.command("fit")
+def fit_command(
+    csv: Annotated[Path, typer.Argument(help="report table, e.g. missile_attacks_daily.csv")],
+    out: Annotated[Path, typer.Option("--out", help="where to write the model YAML")],
+    since: Annotated[
+        str | None, typer.Option("--since", help="first night, YYYY-MM-DD or YYYY-MM")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="last night, YYYY-MM-DD or YYYY-MM")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="model name (default from the window)")
+    ] = None,
+) -> None:
+    """Fit a threat model to Ukrainian Air Force reports and save it as YAML."""
+    start = _parse_date(since, "--since", end=False)
+    stop = _parse_date(until, "--until", end=True)
+    rows = read_reports(csv)
+    model = fit_threat_model(rows, start, stop, name=name)
+    save_threat_model(model, out)
+    if rows.unmapped_models:
+        err_console.print(
+            "[yellow]warning:[/] model names not in the family table, counted as 'other': "
+            + ", ".join(rows.unmapped_models),
+            highlight=False,
+        )
+    console.print(_summary(model))
+    st, decoy, cc = model.shahed_type, model.decoy, model.counting_change
+    console.print(
+        f"Shahed-type trend {st.log_mean_per_month:+.2%} per month"
+        + (" (routine + massed mixture)" if st.massed else " (single component)")
+        + f"; decoy share {decoy.mean:.1%} from {decoy.basis_nights} nights ({decoy.basis})"
+        + f"; rows: {model.fit.rows_national} national, {model.fit.rows_regional_used} regional"
+        f" used, {model.fit.rows_regional_dropped} regional dropped",
+        highlight=False,
+    )
+    if cc.destroyed_share_before is not None and cc.destroyed_share_after is not None:
+        console.print(
+            f"counting change {cc.date}: destroyed share {cc.destroyed_share_before:.1%} -> "
+            f"{cc.destroyed_share_after:.1%}; harmonised (destroyed + lost) "
+            f"{cc.harmonised_share_before:.1%} -> {cc.harmonised_share_after:.1%}",
+            highlight=False,
+        )
+    console.print(f"wrote {out}", highlight=False)
+
+
+def _write_table(path: Path, columns: dict[str, np.ndarray]) -> None:
+    table = pa.table(columns)
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        write_with_atomic(path, lambda tmp: pq.write_table(table, tmp))
+    elif suffix == ".csv":
+        write_with_atomic(path, lambda tmp: pacsv.write_csv(table, tmp))
+    else:
+        raise InputError.at(
+            f"unknown output type {suffix or '(none)'!r}",
+            file=str(path),
+            field="--out",
+            hint="name the file .csv or .parquet",
+        )
+
+
+@threat_app.command("sample")
+def sample_command(
+    model_name: Annotated[
+        str, typer.Argument(metavar="MODEL", help="model YAML, or the word 'default'")
+    ],
+    nights: Annotated[int, typer.Option("--nights", min=0, help="number of nights")],
+    seed: Annotated[int, typer.Option("--seed", min=0, help="random seed")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="CSV or Parquet file (by suffix)")
+    ] = None,
+    start_month_offset: Annotated[
+        float,
+        typer.Option("--start-month-offset", help="months after the end of the fit window"),
+    ] = 0.0,
+    threat_scale: Annotated[
+        float, typer.Option("--threat-scale", min=0.0, help="multiplies every count")
+    ] = 1.0,
+) -> None:
+    """Sample one raid per night from a threat model."""
+    model = resolve_threat_model(model_name)
+    raids = sample_raids(
+        model,
+        nights,
+        np.random.default_rng(seed),
+        start_month_offset=start_month_offset,
+        threat_scale=threat_scale,
+    )
+    columns = {"night": np.arange(nights, dtype=np.int64), **raids}
+    if out is not None:
+        _write_table(out, columns)
+        console.print(f"wrote {nights} nights to {out}", highlight=False)
+        return
+    table = Table(title=f"{nights} nights from {model.name} (seed {seed})")
+    for name in columns:
+        table.add_column(name, justify="right")
+    for i in range(nights):
+        table.add_row(*(str(int(columns[c][i])) for c in columns))
+    table.add_row("total", *(str(int(raids[f].sum())) for f in FAMILIES), style="bold")
+    console.print(table)
