@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from leapsim.atomic import write_text_atomic
 from leapsim.errors import InputError
-from leapsim.threats._yaml import validate_yaml
+from leapsim.scenario.loader import read_yaml, validate_model
 from leapsim.threats.nights import NIGHTS_PER_MONTH
 
 Probability = float
@@ -223,13 +223,15 @@ def load_threat_model(path: str | os.PathLike[str]) -> ThreatModel:
         raise InputError.at(
             "file not found", file=str(p), hint="give a model YAML or the word 'default'"
         )
-    return validate_yaml(p.read_text(encoding="utf-8"), ThreatModel, str(p))
+    data, lines = read_yaml(p)
+    return validate_model(ThreatModel, data, lines, str(p))
 
 
 def load_default_threat_model() -> ThreatModel:
     """The packaged model fitted on recent reports (see ``docs/threat_model.md``)."""
     ref = resources.files("leapsim.threats").joinpath("data", "default_threat_model.yaml")
-    return validate_yaml(ref.read_text(encoding="utf-8"), ThreatModel, str(ref))
+    with resources.as_file(ref) as path:
+        return load_threat_model(path)
 
 
 def resolve_threat_model(name: str | os.PathLike[str]) -> ThreatModel:

@@ -94,10 +94,7 @@ def _number(text: str, *, file: str, line: int, column: str) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-        bad = True
-    else:
-        bad = not math.isfinite(value) or value < 0 or value != round(value)
-    if bad:
+    if not math.isfinite(value) or value < 0 or value != round(value):
         raise InputError.at(
             f"{text!r} is not a count",
             file=file,
