@@ -54,8 +54,13 @@ def scenario(n: int, scans: int, seed: int = 2026):
         det_t.append(np.full(len(zz), float(k)))
         det_p.append(zz)
         det_c.append(np.r_[np.zeros(len(z), bool), np.ones(len(clutter), bool)])
-    return (np.concatenate(truth_t), np.concatenate(truth_p), np.concatenate(det_t),
-            np.concatenate(det_p), np.concatenate(det_c))
+    return (
+        np.concatenate(truth_t),
+        np.concatenate(truth_p),
+        np.concatenate(det_t),
+        np.concatenate(det_p),
+        np.concatenate(det_c),
+    )
 
 
 def run_leapsim(det_t: np.ndarray, det_p: np.ndarray):
@@ -67,8 +72,13 @@ def run_leapsim(det_t: np.ndarray, det_p: np.ndarray):
     cov[:, 2, 2] = 1.0
     dets = Detections(det_t, np.zeros(k, np.int64), pos3, cov, np.full(k, -1, np.int64))
     params = TrackerParams(
-        dim=2, process_noise=(Q,), gate_probability=float(chi2.cdf(9.0, 2)), confirm_m=3,
-        confirm_n=4, max_misses=3, initial_speed_sigma_mps=SPEED_SIGMA,
+        dim=2,
+        process_noise=(Q,),
+        gate_probability=float(chi2.cdf(9.0, 2)),
+        confirm_m=3,
+        confirm_n=4,
+        max_misses=3,
+        initial_speed_sigma_mps=SPEED_SIGMA,
     )
     t0 = time.perf_counter()
     table = run_tracker(dets, params)
@@ -97,14 +107,20 @@ def run_stonesoup(det_t: np.ndarray, det_p: np.ndarray, det_c: np.ndarray):
     measurement = LinearGaussian(ndim_state=4, mapping=(0, 2), noise_covar=np.eye(2) * SIGMA**2)
     predictor = KalmanPredictor(transition)
     updater = KalmanUpdater(measurement)
-    hypothesiser = DistanceHypothesiser(predictor, updater, measure=Mahalanobis(),
-                                        missed_distance=3)
+    hypothesiser = DistanceHypothesiser(
+        predictor, updater, measure=Mahalanobis(), missed_distance=3
+    )
     associator = GNNWith2DAssignment(hypothesiser)
-    prior = GaussianState(StateVector([0, 0, 0, 0]),
-                          np.diag([SIGMA**2, SPEED_SIGMA**2, SIGMA**2, SPEED_SIGMA**2]))
+    prior = GaussianState(
+        StateVector([0, 0, 0, 0]), np.diag([SIGMA**2, SPEED_SIGMA**2, SIGMA**2, SPEED_SIGMA**2])
+    )
     initiator = MultiMeasurementInitiator(
-        prior_state=prior, measurement_model=measurement, deleter=UpdateTimeStepsDeleter(2),
-        data_associator=associator, updater=updater, min_points=3,
+        prior_state=prior,
+        measurement_model=measurement,
+        deleter=UpdateTimeStepsDeleter(2),
+        data_associator=associator,
+        updater=updater,
+        min_points=3,
     )
     epoch = dt.datetime(2026, 11, 23)
     times = np.unique(det_t)
@@ -117,9 +133,13 @@ def run_stonesoup(det_t: np.ndarray, det_p: np.ndarray, det_c: np.ndarray):
             cls = Clutter if is_clutter else Detection
             batch.add(cls(StateVector(z), timestamp=stamp, measurement_model=measurement))
         scans.append((stamp, batch))
-    tracker = MultiTargetTracker(initiator=initiator, deleter=UpdateTimeStepsDeleter(3),
-                                 detector=iter(scans), data_associator=associator,
-                                 updater=updater)
+    tracker = MultiTargetTracker(
+        initiator=initiator,
+        deleter=UpdateTimeStepsDeleter(3),
+        detector=iter(scans),
+        data_associator=associator,
+        updater=updater,
+    )
     out_t, out_p = [], []
     elapsed = 0.0
     it = iter(tracker)
@@ -137,13 +157,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[10, 50, 200, 1000])
     ap.add_argument("--scans", type=int, default=100)
-    ap.add_argument("--stonesoup-scans", type=int, nargs="+", default=None,
-                    help="scans given to Stone Soup for each N (default: all)")
+    ap.add_argument(
+        "--stonesoup-scans",
+        type=int,
+        nargs="+",
+        default=None,
+        help="scans given to Stone Soup for each N (default: all)",
+    )
     ap.add_argument("--no-stonesoup", action="store_true")
     args = ap.parse_args()
     ss_scans = args.stonesoup_scans or [args.scans] * len(args.n)
-    print("| N | scans | leapsim ms/scan | leapsim OSPA | Stone Soup scans | "
-          "Stone Soup ms/scan | Stone Soup OSPA | leapsim OSPA on those scans | speed-up |")
+    print(
+        "| N | scans | leapsim ms/scan | leapsim OSPA | Stone Soup scans | "
+        "Stone Soup ms/scan | Stone Soup OSPA | leapsim OSPA on those scans | speed-up |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for n, n_ss in zip(args.n, ss_scans, strict=True):
         truth_t, truth_p, det_t, det_p, det_c = scenario(n, args.scans)
@@ -162,8 +189,11 @@ def main() -> None:
         el_pre, pt, pp = run_leapsim(det_t[keep], det_p[keep])
         ospa_pre = ospa_gospa_series(truth_t[tk], truth_p[tk], pt, pp, 100.0, 1.0)["ospa"]
         speedup = ms_ss / (1000 * el_pre / n_ss)
-        print(row + f" {n_ss} | {ms_ss:.0f} | {ospa_ss.mean():.2f} | {ospa_pre.mean():.2f} |"
-              f" {speedup:.0f}x |", flush=True)
+        print(
+            row + f" {n_ss} | {ms_ss:.0f} | {ospa_ss.mean():.2f} | {ospa_pre.mean():.2f} |"
+            f" {speedup:.0f}x |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from leapsim.cli.console import err_console
 from leapsim.errors import InputError
 
 # Each module registers its commands on ``app`` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("run", "threat")
+COMMAND_MODULES: tuple[str, ...] = ("run", "threat", "track", "report")
 
 
 def load_commands() -> None:

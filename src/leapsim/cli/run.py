@@ -16,11 +16,13 @@ from leapsim.cli.console import console, err_console
 from leapsim.engine import TOTAL_METRICS, compile_scenario
 from leapsim.errors import InputError
 from leapsim.experiments import run_monte_carlo
+from leapsim.experiments.checkpoint import Checkpoint
 from leapsim.experiments.executors import default_jobs, make_executor
-from leapsim.experiments.store import write_night_results
+from leapsim.experiments.store import night_summary, write_night_results
 from leapsim.scenario import ResolvedScenario, builtin_scenario, load_scenario
 from leapsim.scenario.loader import BUILTIN_PREFIX
 
+PARTIAL = ".partial"  # finished chunks of an unfinished study, inside its results folder
 HEADLINE = (
     ("launched", "threats launched", "{:,.1f}"),
     ("killed", "killed", "{:,.1f}"),
@@ -112,13 +114,13 @@ def simulate_study(
             executor=make_executor(executor, jobs),
             events=events,
             progress=lambda n: progress.advance(task, n),
-            workers=jobs,
+            checkpoint_dir=None if out is None else out / PARTIAL,
         )
     if out is None:
-        from leapsim.experiments.store import night_summary
-
         return night_summary(result, resolved.file)
-    return write_night_results(out, result, resolved)
+    summary = write_night_results(out, result, resolved)
+    Checkpoint(out / PARTIAL, "").clear()
+    return summary
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import pyarrow as pa
@@ -12,7 +13,7 @@ import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 
-from leapsim.atomic import write_text_atomic, write_with_atomic
+from leapsim.atomic import write_with_atomic
 from leapsim.cli.app import app
 from leapsim.cli.console import console
 from leapsim.errors import InputError
@@ -37,11 +38,13 @@ def _write_table(path: Path, table: pa.Table) -> None:
 
 @app.command("track")
 def track(
-    detections: Path = typer.Argument(
-        ..., help="CSV/Parquet: time (s), x, y[, z] (m, local ENU)[, sensor]"
-    ),
-    out: Path = typer.Option(..., "--out", help="output tracks, CSV or Parquet (by suffix)"),
-    config: Path | None = typer.Option(None, "--config", help="tracker settings (YAML)"),
+    detections: Annotated[
+        Path, typer.Argument(help="CSV/Parquet: time (s), x, y[, z] (m, local ENU)[, sensor]")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output tracks, CSV or Parquet (by suffix).")],
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Tracker settings (YAML).")
+    ] = None,
 ) -> None:
     """Track detections; write every confirmed track's state at every scan time."""
     cfg = load_tracker_config(config) if config is not None else TrackerConfig()
@@ -51,7 +54,10 @@ def track(
     dim = cfg.dim or (3 if "z" in cols else 2)
     if dim == 3 and "z" not in cols:
         raise InputError.at(
-            "missing column 'z'", file=str(detections), line=1, field="z",
+            "missing column 'z'",
+            file=str(detections),
+            line=1,
+            field="z",
             hint="the tracker config asks for dim: 3; add a z column or set dim: 2",
         )
     k = cols["time"].size
@@ -76,11 +82,15 @@ def track(
 
 @metrics_app.command("ospa")
 def ospa_command(
-    truth: Path = typer.Option(..., "--truth", help="CSV/Parquet: time, target_id, x, y[, z]"),
-    tracks: Path = typer.Option(..., "--tracks", help="CSV/Parquet: time, track_id, x, y[, z]"),
-    c: float = typer.Option(100.0, "--c", help="cut-off distance (m)"),
-    p: float = typer.Option(1.0, "--p", help="order (>= 1)"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    truth: Annotated[
+        Path, typer.Option("--truth", help="CSV/Parquet: time, target_id, x, y[, z].")
+    ],
+    tracks: Annotated[
+        Path, typer.Option("--tracks", help="CSV/Parquet: time, track_id, x, y[, z].")
+    ],
+    c: Annotated[float, typer.Option("--c", help="Cut-off distance (m).")] = 100.0,
+    p: Annotated[float, typer.Option("--p", help="Order (>= 1).")] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """OSPA (and GOSPA, alpha = 2) between truth and tracks at every time, and their means."""
     if not c > 0:
@@ -95,20 +105,41 @@ def ospa_command(
     )
     axes = ["x", "y", "z"] if "z" in t_cols and "z" in k_cols else ["x", "y"]
     series = ospa_gospa_series(
-        t_cols["time"], np.column_stack([t_cols[a] for a in axes]),
-        k_cols["time"], np.column_stack([k_cols[a] for a in axes]), c, p,
+        t_cols["time"],
+        np.column_stack([t_cols[a] for a in axes]),
+        k_cols["time"],
+        np.column_stack([k_cols[a] for a in axes]),
+        c,
+        p,
     )
     mean_ospa = float(series["ospa"].mean()) if series["time"].size else 0.0
     mean_gospa = float(series["gospa"].mean()) if series["time"].size else 0.0
     if as_json:
         per_time = [
-            {"time": float(t), "ospa": float(o), "gospa": float(g), "n_truth": int(a),
-             "n_tracks": int(b)}
-            for t, o, g, a, b in zip(series["time"], series["ospa"], series["gospa"],
-                                     series["n_truth"], series["n_tracks"], strict=True)
+            {
+                "time": float(t),
+                "ospa": float(o),
+                "gospa": float(g),
+                "n_truth": int(a),
+                "n_tracks": int(b),
+            }
+            for t, o, g, a, b in zip(
+                series["time"],
+                series["ospa"],
+                series["gospa"],
+                series["n_truth"],
+                series["n_tracks"],
+                strict=True,
+            )
         ]
-        doc = {"c": c, "p": p, "dimensions": len(axes), "ospa_mean": mean_ospa,
-               "gospa_mean": mean_gospa, "per_time": per_time}
+        doc = {
+            "c": c,
+            "p": p,
+            "dimensions": len(axes),
+            "ospa_mean": mean_ospa,
+            "gospa_mean": mean_gospa,
+            "per_time": per_time,
+        }
         typer.echo(json.dumps(doc))
         return
     table = Table(title=f"OSPA / GOSPA (c = {c:g} m, p = {p:g}, {len(axes)}-D)")
@@ -119,4 +150,4 @@ def ospa_command(
     console.print(table)
 
 
-__all__ = ["metrics_app", "ospa_command", "track", "write_text_atomic"]
+__all__ = ["metrics_app", "ospa_command", "track"]

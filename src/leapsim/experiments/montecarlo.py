@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from leapsim.engine import NightParams, night_metrics, simulate_night
 from leapsim.engine.replay import event_log, replay
+from leapsim.experiments.checkpoint import Checkpoint, fingerprint
 from leapsim.experiments.executors import Executor, LocalExecutor
 from leapsim.experiments.seeds import run_rng
 
@@ -43,9 +45,11 @@ def run_chunk(job: ChunkJob, runs: list[int]) -> tuple[list[dict[str, float]], l
     return rows, logs
 
 
-def chunk_runs(runs: int, workers: int) -> list[list[int]]:
-    """Split ``range(runs)`` into contiguous chunks, about eight per worker for load balance."""
-    size = max(1, min(50, runs // max(1, 8 * workers)))
+def chunk_runs(runs: int) -> list[list[int]]:
+    """Split ``range(runs)`` into about 64 contiguous chunks of at most 50 runs (enough for load
+    balance on a few workers; the split depends on ``runs`` alone, so a study resumes on any
+    number of workers)."""
+    size = max(1, min(50, -(-runs // 64)))
     return [list(range(a, min(a + size, runs))) for a in range(0, runs, size)]
 
 
@@ -56,25 +60,36 @@ def run_monte_carlo(
     executor: Executor | None = None,
     events: bool = False,
     progress: Callable[[int], None] | None = None,
-    workers: int = 1,
+    checkpoint_dir: Path | None = None,
 ) -> MonteCarloResult:
-    """Run ``runs`` replications of one night; identical results for any executor."""
+    """Run ``runs`` replications of one night; identical results for any executor.
+
+    With ``checkpoint_dir``, finished chunks are saved there and a rerun of the same study
+    (same parameters, seed, runs and options) skips them.
+    """
     executor = executor or LocalExecutor(1)
     job = ChunkJob(params, seed, events)
-    chunks = chunk_runs(runs, workers)
-    rows: list[dict[str, float]] = [{}] * runs
-    logs: list[dict] = [{}] * runs
-    for _, (chunk_rows, chunk_logs) in executor.map_unordered(run_chunk, job, chunks):
-        for row in chunk_rows:
-            rows[int(row["run"])] = row
-        for row, log in zip(chunk_rows, chunk_logs, strict=False):
-            logs[int(row["run"])] = log
+    chunks = chunk_runs(runs)
+    checkpoint = None
+    done: dict[int, tuple] = {}
+    if checkpoint_dir is not None:
+        checkpoint = Checkpoint(checkpoint_dir, fingerprint(params, seed, runs, events, chunks))
+        done = checkpoint.load()
+    todo = [i for i in range(len(chunks)) if i not in done]
+    if progress is not None and done:
+        progress(sum(len(chunks[i]) for i in done))
+    for index, result in executor.map_unordered(run_chunk, job, [chunks[i] for i in todo]):
+        done[todo[index]] = result
+        if checkpoint is not None:
+            checkpoint.save(todo[index], result)
         if progress is not None:
-            progress(len(chunk_rows))
-    columns = {key: np.array([row[key] for row in rows]) for key in rows[0]} if runs else {}
-    columns["run"] = columns["run"].astype(np.int64) if runs else np.empty(0, np.int64)
+            progress(len(result[0]))
+    rows = [row for i in range(len(chunks)) for row in done[i][0]]
+    columns = {key: np.array([row[key] for row in rows]) for key in rows[0]} if rows else {}
+    columns["run"] = np.arange(runs, dtype=np.int64)
     merged_events = None
     if events:
+        logs = [log for i in range(len(chunks)) for log in done[i][1]]
         merged_events = {k: np.concatenate([log[k] for log in logs]) for k in logs[0]}
     outcome = simulate_night(params, run_rng(seed, 0))
     return MonteCarloResult(params, seed, runs, columns, merged_events, replay(outcome, 0))

@@ -42,7 +42,9 @@ class Detections:
     def concatenate(cls, parts: Sequence[Detections]) -> Detections:
         if not parts:
             return cls.empty()
-        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
+        return cls(
+            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
+        )
 
     def select(self, index: np.ndarray) -> Detections:
         """The detections selected by an index array or boolean mask."""

@@ -1,4 +1,4 @@
-"""Detection physics: Pd from SNR (North's approximation, Swerling-1 average), range scaling, horizon.
+"""Detection physics: Pd from SNR (North's approximation, Swerling 1), range scaling, horizon.
 
 Models and sources:
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from scipy.integrate import trapezoid
 from scipy.special import erfc, erfcinv
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -53,7 +54,7 @@ def _swerling1_table(pfa: float) -> np.ndarray:
     weight = np.exp(-x) * x  # e^(−x) dx = e^(−x) x du
     snr = 10.0 ** (_SNR_DB_GRID / 10.0)
     pd = pd_steady(snr[:, None] * x[None, :], pfa)
-    table = np.trapezoid(pd * weight[None, :], u, axis=1)
+    table = trapezoid(pd * weight[None, :], u, axis=1)
     table = np.maximum.accumulate(np.clip(table, 0.0, 1.0))
     table.setflags(write=False)
     return table
@@ -73,7 +74,9 @@ def snr_swerling1(pd: float, pfa: float) -> float:
 
 
 def radar_horizon_m(
-    antenna_height_m: np.ndarray | float, target_altitude_m: np.ndarray | float, k: float = FOUR_THIRDS
+    antenna_height_m: np.ndarray | float,
+    target_altitude_m: np.ndarray | float,
+    k: float = FOUR_THIRDS,
 ) -> np.ndarray:
     """Ground distance (m) to the radio horizon for an antenna and a target (effective earth k·a).
 

@@ -104,7 +104,11 @@ def sample_scan(
     fa_range = ground / np.cos(el)
     fa_offset = from_spherical(fa_range, az, el)
     fa_cov = spherical_covariance(
-        fa_range, az, el, sub.range_sigma_m[fa_s], sub.azimuth_sigma_rad[fa_s],
+        fa_range,
+        az,
+        el,
+        sub.range_sigma_m[fa_s],
+        sub.azimuth_sigma_rad[fa_s],
         sub.elevation_sigma_rad[fa_s],
     )
     sensor_local = np.concatenate([hit_s, fa_s])

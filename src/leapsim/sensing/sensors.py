@@ -77,6 +77,7 @@ class SensorArrays:
 
         ``pfa`` is optional (default :data:`DEFAULT_PFA`); ``kind`` is a name from :data:`KINDS`.
         """
+
         def col(name: str, default: float | None = None) -> np.ndarray:
             values = [r.get(name, default) for r in records]
             if any(v is None for v in values):

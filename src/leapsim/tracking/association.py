@@ -65,9 +65,7 @@ def assign_gnn(
     out_t, out_k = [ti[simple]], [kj[simple]]
     ct, ck, cc = ti[~simple], kj[~simple], cost[~simple]
     if ct.size:
-        graph = coo_matrix(
-            (np.ones(ct.size), (ct, n_tracks + ck)), shape=(n_tracks + n_dets,) * 2
-        )
+        graph = coo_matrix((np.ones(ct.size), (ct, n_tracks + ck)), shape=(n_tracks + n_dets,) * 2)
         _, labels = connected_components(graph, directed=False)
         comp = labels[ct]
         order = np.argsort(comp, kind="stable")

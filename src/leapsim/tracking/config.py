@@ -85,5 +85,7 @@ def load_tracker_config(path: str | Path) -> TrackerConfig:
                 hint = f"known settings: {', '.join(TrackerConfig.model_fields)}"
             else:
                 message, hint = err["msg"], None
-            problems.append(Problem(message, file=str(p), line=lines.get(key), field=key, hint=hint))
+            problems.append(
+                Problem(message, file=str(p), line=lines.get(key), field=key, hint=hint)
+            )
         raise InputError(problems) from None

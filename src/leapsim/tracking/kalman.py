@@ -35,7 +35,9 @@ def symmetrise(p: np.ndarray) -> np.ndarray:
     return 0.5 * (p + np.swapaxes(p, -1, -2))
 
 
-def predict(x: np.ndarray, p: np.ndarray, f: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def predict(
+    x: np.ndarray, p: np.ndarray, f: np.ndarray, q: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Kalman prediction of states (..., n) and covariances (..., n, n) with shared F."""
     return x @ f.T, symmetrise(f @ p @ f.T + q)
 

@@ -112,15 +112,28 @@ class TrackState:
         return kalman.imm_combine(self.x, self.p, self.mu)
 
     def _rows(self, index: np.ndarray) -> dict[str, np.ndarray]:
-        return {f.name: getattr(self, f.name)[index] for f in fields(self) if f.name not in
-                ("time", "next_id")}
+        return {
+            f.name: getattr(self, f.name)[index]
+            for f in fields(self)
+            if f.name not in ("time", "next_id")
+        }
+
+
+_BITS_IN_BYTE = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+
+
+def _popcount(bits: np.ndarray) -> np.ndarray:
+    """Set bits of each history word (≤ 30 bits wide; numpy < 2 lacks ``bitwise_count``)."""
+    return sum(_BITS_IN_BYTE[(bits >> shift) & 0xFF] for shift in (0, 8, 16, 24))
 
 
 def _predict(state: TrackState, time: float, params: TrackerParams) -> TrackState:
     dt = time - state.time
+    if len(state) == 0:
+        return replace(state, time=time)
     if dt < 0:
         raise ValueError(f"scan time {time} is before the tracker time {state.time}")
-    if dt == 0 or len(state) == 0:
+    if dt == 0:
         return replace(state, time=time)
     pi = kalman.transition_matrix(params.n_models, params.model_stay_probability)
     x, p, mu = state.x, state.p, state.mu
@@ -133,8 +146,12 @@ def _predict(state: TrackState, time: float, params: TrackerParams) -> TrackStat
 
 
 def _associate_update(
-    st: dict[str, np.ndarray], rows: np.ndarray, z: np.ndarray, r: np.ndarray,
-    free: np.ndarray, params: TrackerParams,
+    st: dict[str, np.ndarray],
+    rows: np.ndarray,
+    z: np.ndarray,
+    r: np.ndarray,
+    free: np.ndarray,
+    params: TrackerParams,
 ) -> np.ndarray:
     """Associate tracks ``rows`` with the ``free`` detections and update them in place.
 
@@ -222,14 +239,14 @@ def tracker_step(
         st["history"][seen] = ((st["history"][seen] << 1) | hit[seen]) & window
         st["opportunities"][seen] += 1
         st["misses"][seen] = np.where(hit[seen], 0, st["misses"][seen] + 1)
-        hits_in_window = np.bitwise_count(st["history"])
+        hits_in_window = _popcount(st["history"])
         st["confirmed"] |= hits_in_window >= params.confirm_m
         born = _new_tracks(z[free], r[free], params)
         born["track_id"] = next_id + np.arange(int(free.sum()), dtype=np.int64)
         next_id += int(free.sum())
         st = {k: np.concatenate([st[k], born[k]]) for k in st}
     n, m = params.confirm_n, params.confirm_m
-    can_confirm = np.bitwise_count(st["history"]) + (n - st["opportunities"]) >= m
+    can_confirm = _popcount(st["history"]) + (n - st["opportunities"]) >= m
     keep = np.where(
         st["confirmed"], st["misses"] < params.max_misses, (st["opportunities"] < n) & can_confirm
     )

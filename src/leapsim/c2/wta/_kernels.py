@@ -1,8 +1,16 @@
-"""Numba kernels for the WTA solvers: a seeded PRNG, greedy, local search and LNS.
+"""Numba kernels for the WTA solvers: a seeded PRNG, greedy, local search and large neighbourhoods.
 
-A solution is held per unit: ``utype[k]`` is the weapon type of unit k and ``tgt[k]`` its target
-(-1 when held back). ``surv[j]`` is target j's survival probability and ``cnt[j]`` the units on it.
-Survival factors ``q = 1 - p`` are floored at ``QMIN`` so that removing a unit is a division.
+An instance is the tuple ``inst = (v, p, q, ucost, maxs, cptr, cand, rptr, rev, iscand, tstart)``:
+values (n,), kill probabilities and survival factors (m, n) (``q = 1 - p`` floored at ``QMIN`` so
+that taking a unit off is a division), weighted shot cost (m,), shot limit per target (n,),
+candidate targets of each type in CSR form (``cand[cptr[i]:cptr[i+1]]``, best first), the types
+having target j as a candidate (``rev[rptr[j]:rptr[j+1]]``), the (m, n) candidate flags, and the
+unit range ``tstart[i]:tstart[i+1]`` of each type. Only candidate pairs are ever fired; the search
+runs on short candidate lists and is polished on complete ones.
+
+A solution is the tuple ``sol = (tgt, head, nxt, prv, surv, cnt)``: the target of every unit (-1:
+held back), a doubly linked list of the units on each target, each target's survival probability
+and the number of units on it.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
 @njit(cache=True)
-def rng_next(state: np.ndarray) -> np.uint64:
+def rng_next(state):
     """SplitMix64 (Steele, Lea, Flood 2014): next 64-bit word; ``state`` is a uint64[1]."""
     z = state[0] + _GOLDEN
     state[0] = z
@@ -32,22 +40,36 @@ def rng_next(state: np.ndarray) -> np.uint64:
 
 
 @njit(cache=True)
-def rng_uniform(state: np.ndarray) -> float:
+def rng_uniform(state):
     """Uniform draw in [0, 1) with 53 random bits."""
     return float(rng_next(state) >> _U11) * (1.0 / 9007199254740992.0)
 
 
 @njit(cache=True)
-def rng_int(state: np.ndarray, n: int) -> int:
+def rng_int(state, n):
     """Uniform integer in [0, n)."""
     r = int(rng_uniform(state) * n)
     return r if r < n else n - 1
 
 
 @njit(cache=True)
+def shuffle(a, rng):
+    """Fisher-Yates shuffle of ``a`` in place."""
+    for k in range(a.size - 1, 0, -1):
+        r = rng_int(rng, k + 1)
+        t = a[k]
+        a[k] = a[r]
+        a[r] = t
+
+
+# --------------------------------------------------------------------------- greedy
+
+
+@njit(cache=True)
 def greedy_counts(v, p, q, allowed, ucost, maxs, avail):
-    """Maximum marginal return greedy (den Broeder, Ellison, Emerling 1959): repeatedly fire the
-    available unit with the largest drop in objective, ``v_j S_j p_ij - c_i``, while positive."""
+    """Maximum marginal return (den Broeder, Ellison, Emerling 1959): repeatedly fire the
+    available unit with the largest drop in objective ``v_j S_j p_ij - c_i`` while it is positive.
+    Returns the (m, n) count matrix."""
     m, n = p.shape
     surv = np.ones(n)
     cnt = np.zeros(n, np.int64)
@@ -91,236 +113,589 @@ def _best_target(i, v, p, allowed, ucost, maxs, surv, cnt, best, arg):
     arg[i] = j_best
 
 
+# --------------------------------------------------------------------------- solution state
+
+
 @njit(cache=True)
-def state_from_units(tgt, utype, q, n):
-    """Survival and unit count of every target."""
+def new_state(tgt, inst):
+    """Build the solution tuple for unit targets ``tgt`` (copied)."""
+    q = inst[2]
+    tstart = inst[10]
+    n = inst[0].size
+    t = tgt.copy()
+    head = np.full(n, -1, np.int64)
+    nxt = np.full(t.size, -1, np.int64)
+    prv = np.full(t.size, -1, np.int64)
     surv = np.ones(n)
     cnt = np.zeros(n, np.int64)
-    for k in range(tgt.size):
-        j = tgt[k]
-        if j >= 0:
-            surv[j] *= q[utype[k], j]
-            cnt[j] += 1
-    return surv, cnt
+    sol = (t, head, nxt, prv, surv, cnt)
+    for i in range(tstart.size - 1):
+        for k in range(tstart[i], tstart[i + 1]):
+            j = t[k]
+            if j >= 0:
+                t[k] = -1
+                _link(k, j, sol)
+                surv[j] *= q[i, j]
+                cnt[j] += 1
+    return sol
 
 
 @njit(cache=True)
-def objective_units(tgt, utype, v, q, ucost):
-    """Objective of a unit assignment (with floored survival factors)."""
-    surv, _ = state_from_units(tgt, utype, q, v.size)
+def copy_state(dst, src):
+    """Copy solution ``src`` into ``dst`` (same sizes)."""
+    dst[0][:] = src[0]
+    dst[1][:] = src[1]
+    dst[2][:] = src[2]
+    dst[3][:] = src[3]
+    dst[4][:] = src[4]
+    dst[5][:] = src[5]
+
+
+@njit(cache=True)
+def refresh_survival(sol, inst):
+    """Recompute survival products from scratch (removes round-off of repeated divisions)."""
+    tgt, _, _, _, surv, _ = sol
+    q = inst[2]
+    tstart = inst[10]
+    surv[:] = 1.0
+    for i in range(tstart.size - 1):
+        for k in range(tstart[i], tstart[i + 1]):
+            if tgt[k] >= 0:
+                surv[tgt[k]] *= q[i, tgt[k]]
+
+
+@njit(cache=True)
+def objective(sol, inst):
+    """Expected surviving value plus weighted spend of a solution."""
+    tgt, _, _, _, surv, _ = sol
+    v = inst[0]
+    ucost = inst[3]
+    tstart = inst[10]
     f = 0.0
     for j in range(v.size):
         f += v[j] * surv[j]
-    for k in range(tgt.size):
-        if tgt[k] >= 0:
-            f += ucost[utype[k]]
+    for i in range(tstart.size - 1):
+        for k in range(tstart[i], tstart[i + 1]):
+            if tgt[k] >= 0:
+                f += ucost[i]
     return f
 
 
 @njit(cache=True)
-def local_search(tgt, utype, surv, cnt, v, p, q, allowed, ucost, maxs, eps):
-    """Descent to a local optimum of relocate (one unit to another target or held back) and swap
-    (two units of different types exchange targets) moves; updates the state in place and
-    returns the change in objective."""
-    n_units = tgt.size
-    n = v.size
-    total = 0.0
-    improved = True
-    while improved:
-        improved = False
-        for k in range(n_units):
-            i = utype[k]
-            a = tgt[k]
-            rem = 0.0
-            if a >= 0:
-                rem = v[a] * surv[a] * (1.0 / q[i, a] - 1.0) - ucost[i]
-            b_best = -1
-            add_best = 0.0 if a >= 0 else np.inf
-            for b in range(n):
-                if b != a and allowed[i, b] and cnt[b] < maxs[b]:
-                    add = ucost[i] - v[b] * surv[b] * p[i, b]
-                    if add < add_best:
-                        add_best = add
-                        b_best = b
-            if a < 0 and b_best < 0:
-                continue
-            d = rem + add_best
-            if d < -eps:
-                if a >= 0:
-                    surv[a] /= q[i, a]
-                    cnt[a] -= 1
-                if b_best >= 0:
-                    surv[b_best] *= q[i, b_best]
-                    cnt[b_best] += 1
-                tgt[k] = b_best
-                total += d
-                improved = True
-        for k1 in range(n_units):
-            i1 = utype[k1]
-            for k2 in range(k1 + 1, n_units):
-                i2 = utype[k2]
-                a = tgt[k1]
-                b = tgt[k2]
-                if i1 == i2 or a == b:
-                    continue
-                d = 0.0
-                if a >= 0:
-                    if not allowed[i2, a]:
-                        continue
-                    d += v[a] * surv[a] * (q[i2, a] / q[i1, a] - 1.0)
-                else:
-                    d += ucost[i1] - ucost[i2]
-                if b >= 0:
-                    if not allowed[i1, b]:
-                        continue
-                    d += v[b] * surv[b] * (q[i1, b] / q[i2, b] - 1.0)
-                else:
-                    d += ucost[i2] - ucost[i1]
-                if d < -eps:
-                    if a >= 0:
-                        surv[a] *= q[i2, a] / q[i1, a]
-                    if b >= 0:
-                        surv[b] *= q[i1, b] / q[i2, b]
-                    tgt[k1] = b
-                    tgt[k2] = a
-                    total += d
-                    improved = True
-    return total
+def _link(k, j, sol):
+    tgt, head, nxt, prv, _, _ = sol
+    tgt[k] = j
+    prv[k] = -1
+    nxt[k] = head[j]
+    if head[j] >= 0:
+        prv[head[j]] = k
+    head[j] = k
 
 
 @njit(cache=True)
-def linear_assignment(cost):
-    """Minimum-cost assignment of every row of ``cost`` (nr <= nc) to a distinct column by
-    shortest augmenting paths with dual potentials (Jonker, Volgenant 1987; the rectangular form
-    of Crouse 2016, IEEE Trans. Aerosp. Electron. Syst. 52(4)). Returns the column of each row."""
-    nr, nc = cost.shape
+def _unlink(k, sol):
+    tgt, head, nxt, prv, _, _ = sol
+    j = tgt[k]
+    if prv[k] >= 0:
+        nxt[prv[k]] = nxt[k]
+    else:
+        head[j] = nxt[k]
+    if nxt[k] >= 0:
+        prv[nxt[k]] = prv[k]
+    tgt[k] = -1
+
+
+@njit(cache=True)
+def move(k, i, dest, sol, inst):
+    """Move unit k (of type i) to target ``dest`` (-1: hold back)."""
+    tgt, _, _, _, surv, cnt = sol
+    q = inst[2]
+    a = tgt[k]
+    if a == dest:
+        return
+    if a >= 0:
+        _unlink(k, sol)
+        surv[a] /= q[i, a]
+        cnt[a] -= 1
+    if dest >= 0:
+        _link(k, dest, sol)
+        surv[dest] *= q[i, dest]
+        cnt[dest] += 1
+
+
+@njit(cache=True)
+def _held_unit(i, tgt, tstart):
+    for k in range(tstart[i], tstart[i + 1]):
+        if tgt[k] < 0:
+            return k
+    return -1
+
+
+# --------------------------------------------------------------------------- local search
+
+
+@njit(cache=True)
+def _best_move_at(b, sol, inst, eps):
+    """Best candidate relocate or swap touching target b.
+
+    Returns (delta, unit, its type, partner unit or -1, partner type, destination)."""
+    tgt, head, nxt, _, surv, cnt = sol
+    v, p, q, ucost, maxs, cptr, cand, rptr, rev, iscand, tstart = inst
+    vb = v[b] * surv[b]
+    best = -eps
+    mk = -1
+    mi = -1
+    mk2 = -1
+    mi2 = -1
+    mdest = -1
+    # a unit elsewhere (or held back) moves onto b
+    if cnt[b] < maxs[b]:
+        for e in range(rptr[b], rptr[b + 1]):
+            i = rev[e]
+            add = ucost[i] - vb * p[i, b]
+            last = -2
+            for k in range(tstart[i], tstart[i + 1]):
+                a = tgt[k]
+                if a == b or a == last:
+                    continue
+                last = a
+                d = add
+                if a >= 0:
+                    d += v[a] * surv[a] * (1.0 / q[i, a] - 1.0) - ucost[i]
+                if d < best:
+                    best, mk, mi, mk2, mi2, mdest = d, k, i, -1, -1, b
+    # a unit on b is held back, moves elsewhere, or swaps with a unit of another type
+    k = head[b]
+    while k >= 0:
+        i = _type_of(k, tstart)
+        rem = vb * (1.0 / q[i, b] - 1.0) - ucost[i]
+        if rem < best:
+            best, mk, mi, mk2, mi2, mdest = rem, k, i, -1, -1, -1
+        for e in range(cptr[i], cptr[i + 1]):
+            j = cand[e]
+            if j == b:
+                continue
+            vj = v[j] * surv[j]
+            if cnt[j] < maxs[j]:
+                d = rem + ucost[i] - vj * p[i, j]
+                if d < best:
+                    best, mk, mi, mk2, mi2, mdest = d, k, i, -1, -1, j
+            k2 = head[j]
+            while k2 >= 0:
+                i2 = _type_of(k2, tstart)
+                if i2 != i and iscand[i2, b]:
+                    d = vb * (q[i2, b] / q[i, b] - 1.0) + vj * (q[i, j] / q[i2, j] - 1.0)
+                    if d < best:
+                        best, mk, mi, mk2, mi2, mdest = d, k, i, k2, i2, j
+                k2 = nxt[k2]
+        for e in range(rptr[b], rptr[b + 1]):
+            i2 = rev[e]
+            if i2 == i:
+                continue
+            k2 = _held_unit(i2, tgt, tstart)
+            if k2 >= 0:
+                d = vb * (q[i2, b] / q[i, b] - 1.0) + ucost[i2] - ucost[i]
+                if d < best:
+                    best, mk, mi, mk2, mi2, mdest = d, k, i, k2, i2, -1
+        k = nxt[k]
+    return best, mk, mi, mk2, mi2, mdest
+
+
+@njit(cache=True)
+def _type_of(k, tstart):
+    lo = 0
+    hi = tstart.size - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if tstart[mid] <= k:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def _best_held_move(sol, inst, eps):
+    """Best move of a held-back unit: fire it at a candidate target, or let it replace a unit of
+    another type there (which is then held back). Same return convention as _best_move_at."""
+    tgt, head, nxt, _, surv, cnt = sol
+    v, p, q, ucost, maxs, cptr, cand, rptr, rev, iscand, tstart = inst
+    best = -eps
+    mk = -1
+    mi = -1
+    mk2 = -1
+    mi2 = -1
+    mdest = -1
+    for i in range(tstart.size - 1):
+        k = _held_unit(i, tgt, tstart)
+        if k < 0:
+            continue
+        for e in range(cptr[i], cptr[i + 1]):
+            j = cand[e]
+            vj = v[j] * surv[j]
+            if cnt[j] < maxs[j]:
+                d = ucost[i] - vj * p[i, j]
+                if d < best:
+                    best, mk, mi, mk2, mi2, mdest = d, k, i, -1, -1, j
+            k2 = head[j]
+            while k2 >= 0:
+                i2 = _type_of(k2, tstart)
+                if i2 != i:
+                    d = vj * (q[i, j] / q[i2, j] - 1.0) + ucost[i] - ucost[i2]
+                    if d < best:
+                        best, mk, mi, mk2, mi2, mdest = d, k, i, k2, i2, j
+                k2 = nxt[k2]
+    return best, mk, mi, mk2, mi2, mdest
+
+
+@njit(cache=True)
+def local_search(sol, inst, dirty, eps):
+    """Best-improvement descent over relocate (a unit to another candidate target, or held back)
+    and swap (units of two types exchange targets) moves, driven by a work list of dirty targets:
+    a move between clean targets kept its non-improving value, so only moves touching a dirty
+    target (or a held-back unit, after the held set changed) need a look. Clears ``dirty``;
+    returns the change in objective."""
+    tgt = sol[0]
+    n = dirty.size
+    stack = np.empty(n, np.int64)
+    ns = 0
+    for j in range(n):
+        if dirty[j]:
+            stack[ns] = j
+            ns += 1
+    total = 0.0
+    held_dirty = True
+    while ns > 0 or held_dirty:
+        if ns == 0:
+            held_dirty = False
+            best, mk, mi, mk2, mi2, mdest = _best_held_move(sol, inst, eps)
+        else:
+            ns -= 1
+            b = stack[ns]
+            dirty[b] = False
+            best, mk, mi, mk2, mi2, mdest = _best_move_at(b, sol, inst, eps)
+        if mk < 0:
+            continue
+        total += best
+        t0 = tgt[mk]
+        if mk2 < 0:
+            t1 = mdest
+            move(mk, mi, mdest, sol, inst)
+        else:
+            t1 = tgt[mk2]
+            move(mk, mi, -1, sol, inst)
+            move(mk2, mi2, t0, sol, inst)
+            move(mk, mi, t1, sol, inst)
+        for j in (t0, t1):
+            if j < 0:
+                held_dirty = True
+            elif not dirty[j]:
+                dirty[j] = True
+                stack[ns] = j
+                ns += 1
+    return total
+
+
+# --------------------------------------------------------------------------- assignment move
+
+
+@njit(cache=True)
+def _heap_push(hk, hv, size, key, val):
+    pos = size
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        if hk[parent] <= key:
+            break
+        hk[pos] = hk[parent]
+        hv[pos] = hv[parent]
+        pos = parent
+    hk[pos] = key
+    hv[pos] = val
+    return size + 1
+
+
+@njit(cache=True)
+def _heap_pop(hk, hv, size):
+    key = hk[0]
+    val = hv[0]
+    size -= 1
+    lk = hk[size]
+    lv = hv[size]
+    pos = 0
+    while True:
+        c = 2 * pos + 1
+        if c >= size:
+            break
+        if c + 1 < size and hk[c + 1] < hk[c]:
+            c += 1
+        if hk[c] >= lk:
+            break
+        hk[pos] = hk[c]
+        hv[pos] = hv[c]
+        pos = c
+    if size > 0:
+        hk[pos] = lk
+        hv[pos] = lv
+    return key, val, size
+
+
+@njit(cache=True)
+def sparse_assignment(ptr, col, cost, nr, nc):
+    """Minimum-cost assignment of every row to a distinct column on a sparse cost matrix (row r
+    may take columns ``col[ptr[r]:ptr[r+1]]`` at ``cost[...]``), by successive shortest
+    augmenting paths with Dijkstra on reduced costs (Jonker, Volgenant 1987; Crouse 2016, IEEE
+    Trans. Aerosp. Electron. Syst. 52(4)). Returns the column of each row, or -1 for all rows if
+    no complete assignment exists."""
     u = np.zeros(nr)
     w = np.zeros(nc)
-    path = np.full(nc, -1, np.int64)
     col4row = np.full(nr, -1, np.int64)
     row4col = np.full(nc, -1, np.int64)
-    shortest = np.empty(nc)
-    remaining = np.empty(nc, np.int64)
-    in_r = np.zeros(nr, np.bool_)
-    in_c = np.zeros(nc, np.bool_)
+    dist = np.full(nc, np.inf)
+    pred = np.full(nc, -1, np.int64)
+    final = np.zeros(nc, np.bool_)
+    touched = np.empty(nc, np.int64)
+    rowd = np.zeros(nr)
+    visited = np.empty(nr, np.int64)
+    cap = col.size + 1
+    hk = np.empty(cap)
+    hv = np.empty(cap, np.int64)
     for cur in range(nr):
-        min_val = 0.0
+        nt = 0
+        nv = 0
+        hs = 0
         i = cur
-        n_rem = nc
-        for it in range(nc):
-            remaining[it] = nc - it - 1
-        in_r[:] = False
-        in_c[:] = False
-        shortest[:] = np.inf
+        di = 0.0
+        rowd[cur] = 0.0
+        visited[nv] = cur
+        nv += 1
         sink = -1
-        while sink == -1:
-            index = -1
-            lowest = np.inf
-            in_r[i] = True
-            base = min_val - u[i]
-            for it in range(n_rem):
-                j = remaining[it]
-                r = base + cost[i, j] - w[j]
-                if r < shortest[j]:
-                    path[j] = i
-                    shortest[j] = r
-                if shortest[j] < lowest or (shortest[j] == lowest and row4col[j] == -1):
-                    lowest = shortest[j]
-                    index = it
-            min_val = lowest
-            j = remaining[index]
-            if row4col[j] == -1:
+        lowest = 0.0
+        while True:
+            for e in range(ptr[i], ptr[i + 1]):
+                j = col[e]
+                if final[j]:
+                    continue
+                nd = di + cost[e] - u[i] - w[j]
+                if nd < dist[j]:
+                    if dist[j] == np.inf:
+                        touched[nt] = j
+                        nt += 1
+                    dist[j] = nd
+                    pred[j] = i
+                    hs = _heap_push(hk, hv, hs, nd, j)
+            j = -1
+            while hs > 0:
+                d, jj, hs = _heap_pop(hk, hv, hs)
+                if not final[jj] and d <= dist[jj]:
+                    j = jj
+                    break
+            if j < 0:
+                col4row[:] = -1
+                return col4row
+            final[j] = True
+            lowest = dist[j]
+            if row4col[j] < 0:
                 sink = j
-            else:
-                i = row4col[j]
-            in_c[j] = True
-            n_rem -= 1
-            remaining[index] = remaining[n_rem]
-        u[cur] += min_val
-        for i in range(nr):
-            if in_r[i] and i != cur:
-                u[i] += min_val - shortest[col4row[i]]
-        for j in range(nc):
-            if in_c[j]:
-                w[j] -= min_val - shortest[j]
+                break
+            i = row4col[j]
+            di = lowest
+            rowd[i] = di
+            visited[nv] = i
+            nv += 1
+        for t in range(nv):
+            r = visited[t]
+            u[r] += lowest - rowd[r]
+        for t in range(nt):
+            j = touched[t]
+            if final[j]:
+                w[j] -= lowest - dist[j]
+            dist[j] = np.inf
+            final[j] = False
         j = sink
         while True:
-            i = path[j]
+            i = pred[j]
             row4col[j] = i
-            tmp = col4row[i]
+            nxt_j = col4row[i]
             col4row[i] = j
-            j = tmp
+            j = nxt_j
             if i == cur:
                 break
     return col4row
 
 
 @njit(cache=True)
-def shuffle(a, rng):
-    """Fisher-Yates shuffle of ``a`` in place."""
-    for k in range(a.size - 1, 0, -1):
-        r = rng_int(rng, k + 1)
-        t = a[k]
-        a[k] = a[r]
-        a[r] = t
-
-
-@njit(cache=True)
-def assignment_move(tgt, utype, surv, cnt, v, p, q, allowed, ucost, maxs, rng, frac):
-    """Very large-scale neighbourhood step (cf. Ahuja et al. 2007): take one unit off each of a
-    random fraction ``frac`` of the occupied targets (the unit picked at random), plus one
-    held-back unit per type, and re-insert them optimally so that each target gains at most one
-    of them: with the rest fixed this costs exactly ``c_i - v_j S_j p_ij`` per insertion, so it is
-    a linear assignment problem, solved exactly. Never worsens; returns the change."""
+def assignment_move(sol, inst, hold, rng, frac, dirty):
+    """Very large-scale neighbourhood step (after Ahuja, Kumar, Jha, Orlin 2007): take one unit,
+    picked at random, off each of a random fraction ``frac`` of the occupied targets, plus one
+    held-back unit per type, and re-insert them so that each target gains at most one of them.
+    With the rest fixed an insertion costs exactly ``c_i - v_j S_j p_ij``, so the best
+    re-insertion (over candidate targets) is a linear assignment problem, solved exactly. The
+    current solution is one of its candidates, so the step never worsens the objective. ``hold``
+    lets any unit be held back (needed with shot costs). Marks changed targets dirty and returns
+    the change in objective."""
+    tgt, head, nxt, _, surv, cnt = sol
+    v, p, q, ucost, maxs, cptr, cand, rptr, rev, iscand, tstart = inst
     n = v.size
-    m = p.shape[0]
-    order = np.arange(tgt.size)
-    shuffle(order, rng)
-    taken = np.zeros(n, np.bool_)
-    held = np.zeros(m, np.bool_)
-    rows = np.empty(tgt.size, np.int64)
+    m = tstart.size - 1
+    occupied = np.flatnonzero(cnt > 0)
+    shuffle(occupied, rng)
+    rows = np.empty(occupied.size + m, np.int64)
+    rtype = np.empty(occupied.size + m, np.int64)
+    origin = np.empty(occupied.size + m, np.int64)
     nr = 0
-    for k in order:
-        j = tgt[k]
-        if j < 0:
-            if not held[utype[k]]:
-                held[utype[k]] = True
-                rows[nr] = k
-                nr += 1
-        elif not taken[j]:
-            taken[j] = True
-            if frac >= 1.0 or rng_uniform(rng) < frac:
-                rows[nr] = k
-                nr += 1
+    for j in occupied:
+        if frac < 1.0 and rng_uniform(rng) >= frac:
+            continue
+        c = 0
+        k = head[j]
+        while k >= 0:
+            c += 1
+            k = nxt[k]
+        pick = rng_int(rng, c)
+        k = head[j]
+        for _ in range(pick):
+            k = nxt[k]
+        rows[nr] = k
+        rtype[nr] = _type_of(k, tstart)
+        origin[nr] = j
+        nr += 1
+    for i in range(m):
+        k = _held_unit(i, tgt, tstart)
+        if k >= 0 and cptr[i + 1] > cptr[i]:
+            rows[nr] = k
+            rtype[nr] = i
+            origin[nr] = -1
+            nr += 1
     if nr == 0:
         return 0.0
     before = 0.0
     for r in range(nr):
-        k = rows[r]
-        j = tgt[k]
+        j = origin[r]
         if j >= 0:
-            i = utype[k]
+            i = rtype[r]
             before += ucost[i] - v[j] * surv[j] * (1.0 / q[i, j] - 1.0)
-            surv[j] /= q[i, j]
-            cnt[j] -= 1
-            tgt[k] = -1
-    cost = np.zeros((nr, n + nr))
+            move(rows[r], i, -1, sol, inst)
+    nnz = 0
     for r in range(nr):
-        i = utype[rows[r]]
-        for j in range(n):
-            if allowed[i, j] and cnt[j] < maxs[j]:
-                cost[r, j] = ucost[i] - v[j] * surv[j] * p[i, j]
-            else:
-                cost[r, j] = np.inf
-    col = linear_assignment(cost)
+        i = rtype[r]
+        nnz += cptr[i + 1] - cptr[i] + 2
+    ptr = np.zeros(nr + 1, np.int64)
+    col = np.empty(nnz, np.int64)
+    cost = np.empty(nnz)
+    e = 0
+    for r in range(nr):
+        i = rtype[r]
+        has_origin = origin[r] < 0
+        for t in range(cptr[i], cptr[i + 1]):
+            j = cand[t]
+            if cnt[j] < maxs[j]:
+                col[e] = j
+                cost[e] = ucost[i] - v[j] * surv[j] * p[i, j]
+                e += 1
+                if j == origin[r]:
+                    has_origin = True
+        if not has_origin:
+            j = origin[r]
+            col[e] = j
+            cost[e] = ucost[i] - v[j] * surv[j] * p[i, j]
+            e += 1
+        if hold or origin[r] < 0:
+            col[e] = n + r
+            cost[e] = 0.0
+            e += 1
+        ptr[r + 1] = e
+    res = sparse_assignment(ptr, col[:e], cost[:e], nr, n + nr)
     after = 0.0
     for r in range(nr):
-        j = col[r]
-        if j < n:
-            k = rows[r]
-            i = utype[k]
-            after += cost[r, j]
-            surv[j] *= q[i, j]
-            cnt[j] += 1
-            tgt[k] = j
+        j = res[r]
+        if res[0] < 0:
+            j = origin[r]  # cannot happen: the old assignment is feasible; restore it anyway
+        if j >= n:
+            j = -1
+        i = rtype[r]
+        if j >= 0:
+            after += ucost[i] - v[j] * surv[j] * p[i, j]
+            move(rows[r], i, j, sol, inst)
+        if j != origin[r]:
+            if j >= 0:
+                dirty[j] = True
+            if origin[r] >= 0:
+                dirty[origin[r]] = True
     return after - before
+
+
+# --------------------------------------------------------------------------- LNS driver
+
+
+@njit(cache=True)
+def ruin_recreate(sol, inst, rng, n_ruin, dirty):
+    """Ruin and recreate (Schrimpf et al. 2000, J. Comput. Phys. 159): clear ``n_ruin`` random
+    occupied targets, then insert the freed and held-back units in random order, each at its best
+    candidate target by marginal return (held back when no shot pays)."""
+    tgt, head, nxt, _, surv, cnt = sol
+    v, p, q, ucost, maxs, cptr, cand, rptr, rev, iscand, tstart = inst
+    for _ in range(n_ruin):
+        j = tgt[rng_int(rng, tgt.size)]
+        if j < 0:
+            continue
+        while head[j] >= 0:
+            k = head[j]
+            move(k, _type_of(k, tstart), -1, sol, inst)
+        surv[j] = 1.0
+        dirty[j] = True
+    pool = np.flatnonzero(tgt < 0)
+    shuffle(pool, rng)
+    for k in pool:
+        i = _type_of(k, tstart)
+        g_best = 0.0
+        b_best = -1
+        for e in range(cptr[i], cptr[i + 1]):
+            b = cand[e]
+            if cnt[b] < maxs[b]:
+                g = v[b] * surv[b] * p[i, b] - ucost[i]
+                if g > g_best:
+                    g_best = g
+                    b_best = b
+        if b_best >= 0:
+            move(k, i, b_best, sol, inst)
+            dirty[b_best] = True
+
+
+@njit(cache=True)
+def iterated_search(cur, best, inst, hold, rng, n_iter, ruin_max, lap_prob, lap_frac, accept):
+    """Iterated local search with large neighbourhoods, ``n_iter`` iterations.
+
+    ``cur`` and ``best`` are solution tuples (updated in place, so a caller may resume). Each
+    iteration perturbs a copy of the current solution, by ruin and recreate of 1..``ruin_max``
+    targets or (probability ``lap_prob``) by the assignment move over a fraction ``lap_frac`` of
+    the targets, descends with :func:`local_search`, and accepts the result when it is no worse
+    than the current one or within a factor ``1 + accept`` of the best (record-to-record travel,
+    Dueck 1993). Returns the best objective."""
+    n = inst[0].size
+    eps = 1e-13 * (1.0 + inst[0].sum())
+    dirty = np.ones(n, np.bool_)
+    local_search(cur, inst, dirty, eps)
+    refresh_survival(cur, inst)
+    f_cur = objective(cur, inst)
+    f_best = objective(best, inst)
+    if f_cur < f_best:
+        copy_state(best, cur)
+        f_best = f_cur
+    trial = (cur[0].copy(), cur[1].copy(), cur[2].copy(), cur[3].copy(), cur[4].copy(),
+             cur[5].copy())
+    for _ in range(n_iter):
+        copy_state(trial, cur)
+        if rng_uniform(rng) < lap_prob:
+            assignment_move(trial, inst, hold, rng, lap_frac, dirty)
+        else:
+            ruin_recreate(trial, inst, rng, 1 + rng_int(rng, ruin_max), dirty)
+        local_search(trial, inst, dirty, eps)
+        refresh_survival(trial, inst)
+        f = objective(trial, inst)
+        if f <= f_cur or f < f_best * (1.0 + accept):
+            copy_state(cur, trial)
+            f_cur = f
+            if f < f_best - eps:
+                copy_state(best, trial)
+                f_best = f
+    return f_best

@@ -1,0 +1,35 @@
+"""``leapsim report``: one self-contained HTML file from one or more results folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leapsim.cli.app import app
+from leapsim.cli.console import console
+from leapsim.report import write_report
+
+
+@app.command("report")
+def report(
+    results: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Results folder(s) from `leapsim run`/`leapsim campaign`; several: comparison."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
+        "report.html"
+    ),
+    label: Annotated[
+        list[str] | None,
+        typer.Option("--label", help="Name of each folder in the report, in order (repeat)."),
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Page title.")] = None,
+) -> None:
+    """Write an offline HTML report: tiles with 95 % CIs, map replay, charts, comparison."""
+    path = write_report(results, out, labels=label or None, title=title)
+    size = path.stat().st_size / 1e6
+    console.print(f"wrote {path} ({size:.1f} MB)", highlight=False)

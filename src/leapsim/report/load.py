@@ -1,0 +1,295 @@
+"""Read and check a results folder (layout in ``docs/results.md``) for the report.
+
+Every problem is an :class:`~leapsim.errors.InputError` naming the file and field, so that
+``leapsim report`` exits 2 with a message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from leapsim.errors import InputError
+
+STAT_KEYS = ("mean", "ci_low", "ci_high")
+FATES = ("killed", "leaked", "airborne", "not_launched")
+OUTCOMES = ("kill", "miss", "overtaken")
+
+
+@dataclass(frozen=True)
+class ResultFolder:
+    """One results folder: the parsed files the report needs."""
+
+    path: Path
+    kind: str  # "night" or "campaign"
+    summary: dict[str, Any]
+    scenario: dict[str, Any]
+    replay: dict[str, Any] | None
+    runs: dict[str, np.ndarray] | None  # runs.parquet columns (night)
+    nights: dict[str, np.ndarray] | None  # nights.parquet columns (campaign)
+
+
+def _clean(value: Any) -> Any:
+    """Replace NaN and infinities (which JSON cannot carry) with ``None``, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def read_json(path: Path) -> Any:
+    """Parse a JSON file (NaN/Infinity tolerated and turned into ``None``)."""
+    if not path.is_file():
+        raise InputError.at(
+            "file not found",
+            file=str(path),
+            hint="a results folder written by `leapsim run` or `leapsim campaign` holds it",
+        )
+    try:
+        return _clean(json.loads(path.read_text(encoding="utf-8")))
+    except json.JSONDecodeError as exc:
+        raise InputError.at(
+            f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno, hint="re-run to rewrite it"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError.at(f"cannot read: {exc}", file=str(path)) from None
+
+
+def _need(obj: Any, key: str, kind: type | tuple[type, ...], file: Path, where: str) -> Any:
+    """``obj[key]`` checked to be of ``kind``; else an error naming ``where.key``."""
+    field = f"{where}.{key}" if where else key
+    if not isinstance(obj, dict) or key not in obj:
+        raise InputError.at("missing", file=str(file), field=field, hint="see docs/results.md")
+    value = obj[key]
+    if kind is float:
+        kind = (int, float)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise InputError.at(
+            f"expected {getattr(kind, '__name__', 'a number')}, got {type(value).__name__}",
+            file=str(file),
+            field=field,
+        )
+    return value
+
+
+def _check_stats(block: Any, file: Path, where: str) -> None:
+    """Each entry of a ``metrics``/``columns`` block has mean and CI (numbers or null)."""
+    if not isinstance(block, dict):
+        raise InputError.at("expected an object", file=str(file), field=where)
+    for name, stats in block.items():
+        if not isinstance(stats, dict):
+            raise InputError.at("expected an object", file=str(file), field=f"{where}.{name}")
+        for key in STAT_KEYS:
+            if key not in stats:
+                raise InputError.at("missing", file=str(file), field=f"{where}.{name}.{key}")
+            if stats[key] is not None and not isinstance(stats[key], int | float):
+                raise InputError.at("expected a number", file=str(file), field=f"{where}.{name}.{key}")
+
+
+def _check_summary(summary: Any, file: Path) -> str:
+    if not isinstance(summary, dict):
+        raise InputError.at("expected a JSON object", file=str(file))
+    kind = _need(summary, "kind", str, file, "")
+    if kind not in ("night", "campaign"):
+        raise InputError.at(
+            f"unknown kind {kind!r}", file=str(file), field="kind", hint="expected night or campaign"
+        )
+    runs = _need(summary, "runs", int, file, "")
+    if runs < 1:
+        raise InputError.at("must be at least 1", file=str(file), field="runs")
+    _check_stats(_need(summary, "metrics", dict, file, ""), file, "metrics")
+    if "columns" in summary:
+        _check_stats(summary["columns"], file, "columns")
+    if kind == "campaign":
+        nights = _need(summary, "nights", int, file, "")
+        per_night = summary.get("per_night", {})
+        if not isinstance(per_night, dict):
+            raise InputError.at("expected an object", file=str(file), field="per_night")
+        for name, series in per_night.items():
+            for key in STAT_KEYS:
+                values = _need(series, key, list, file, f"per_night.{name}")
+                if len(values) != nights:
+                    raise InputError.at(
+                        f"has {len(values)} entries for {nights} nights",
+                        file=str(file),
+                        field=f"per_night.{name}.{key}",
+                    )
+    return kind
+
+
+def _check_point(obj: Any, file: Path, where: str) -> None:
+    lat = _need(obj, "lat", float, file, where)
+    lon = _need(obj, "lon", float, file, where)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InputError.at(f"({lat}, {lon}) is not a WGS84 position", file=str(file), field=where)
+
+
+def _check_scenario(scenario: Any, file: Path) -> None:
+    if not isinstance(scenario, dict):
+        raise InputError.at("expected a JSON object", file=str(file))
+    for group in ("sites", "sensors", "fire_units", "raids"):
+        items = scenario.get(group, [])
+        if not isinstance(items, list):
+            raise InputError.at("expected a list", file=str(file), field=group)
+        for i, item in enumerate(items):
+            where = f"{group}[{i}]"
+            if group == "raids":
+                _check_point(_need(item, "launch", dict, file, where), file, f"{where}.launch")
+                for j, wp in enumerate(item.get("waypoints", []) or []):
+                    _check_point(wp, file, f"{where}.waypoints[{j}]")
+            else:
+                _check_point(item, file, where)
+            if group == "sensors":
+                _need(item, "range_m", float, file, where)
+            if group == "fire_units":
+                _need(item, "max_range_m", float, file, where)
+
+
+def _check_replay(replay: Any, file: Path, n_units: int) -> None:
+    if not isinstance(replay, dict):
+        raise InputError.at("expected a JSON object", file=str(file))
+    _need(replay, "duration_s", float, file, "")
+    types = _need(replay, "threat_types", list, file, "")
+    threats = _need(replay, "threats", dict, file, "")
+    n = len(_need(threats, "type", list, file, "threats"))
+    for key in ("path", "end_time_s", "fate"):
+        if len(_need(threats, key, list, file, "threats")) != n:
+            raise InputError.at(f"length differs from threats.type ({n})", file=str(file), field=f"threats.{key}")
+    bad_type = [i for i, t in enumerate(threats["type"]) if not (isinstance(t, int) and 0 <= t < len(types))]
+    if bad_type:
+        raise InputError.at(
+            f"index {threats['type'][bad_type[0]]!r} is not in threat_types",
+            file=str(file),
+            field=f"threats.type[{bad_type[0]}]",
+        )
+    bad_fate = [i for i, f in enumerate(threats["fate"]) if f not in FATES]
+    if bad_fate:
+        raise InputError.at(
+            f"unknown fate {threats['fate'][bad_fate[0]]!r}",
+            file=str(file),
+            field=f"threats.fate[{bad_fate[0]}]",
+            hint=f"expected one of {', '.join(FATES)}",
+        )
+    for i, path in enumerate(threats["path"]):
+        if not isinstance(path, list) or any(
+            not isinstance(p, list) or len(p) != 4 or any(v is None for v in p) for p in path
+        ):
+            raise InputError.at(
+                "expected a list of [lat, lon, altitude_m, time_s] points",
+                file=str(file),
+                field=f"threats.path[{i}]",
+            )
+    eng = _need(replay, "engagements", dict, file, "")
+    m = len(_need(eng, "unit", list, file, "engagements"))
+    for key in ("threat", "t_start", "t_end", "outcome"):
+        if len(_need(eng, key, list, file, "engagements")) != m:
+            raise InputError.at(f"length differs from engagements.unit ({m})", file=str(file), field=f"engagements.{key}")
+    for key, limit in (("unit", n_units), ("threat", n)):
+        bad = [i for i, u in enumerate(eng[key]) if not (isinstance(u, int) and 0 <= u < limit)]
+        if bad:
+            raise InputError.at(
+                f"index {eng[key][bad[0]]!r} out of range 0..{limit - 1}",
+                file=str(file),
+                field=f"engagements.{key}[{bad[0]}]",
+            )
+    bad = [i for i, o in enumerate(eng["outcome"]) if o not in OUTCOMES]
+    if bad:
+        raise InputError.at(
+            f"unknown outcome {eng['outcome'][bad[0]]!r}",
+            file=str(file),
+            field=f"engagements.outcome[{bad[0]}]",
+            hint=f"expected one of {', '.join(OUTCOMES)}",
+        )
+
+
+def read_table(path: Path, required: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Numeric columns of a Parquet file as float64 arrays (NaN kept); required ones checked."""
+    if not path.is_file():
+        raise InputError.at(
+            "file not found",
+            file=str(path),
+            hint="a results folder written by `leapsim run` or `leapsim campaign` holds it",
+        )
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError.at(f"cannot read Parquet: {exc}", file=str(path)) from None
+    missing = [c for c in required if c not in table.column_names]
+    if missing:
+        raise InputError.at(
+            f"missing column(s) {', '.join(missing)}", file=str(path), hint="see docs/results.md"
+        )
+    out: dict[str, np.ndarray] = {}
+    for name in table.column_names:
+        try:
+            col = table.column(name).cast(pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            if name in required:
+                raise InputError.at("column is not numeric", file=str(path), field=name) from None
+            continue
+        out[name] = np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+    for name in required:
+        bad = np.flatnonzero(np.isnan(out[name]))
+        if bad.size and name in ("run", "night"):
+            raise InputError.at(f"row {bad[0] + 1} is empty", file=str(path), field=name)
+    return out
+
+
+def load_result(folder: str | Path) -> ResultFolder:
+    """Read and check one results folder."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise InputError.at(
+            "results folder not found" if not path.exists() else "not a folder",
+            file=str(path),
+            hint="give a folder written by `leapsim run --out DIR` or `leapsim campaign --out DIR`",
+        )
+    summary_file = path / "summary.json"
+    summary = read_json(summary_file)
+    kind = _check_summary(summary, summary_file)
+    scenario_file = path / "scenario.json"
+    scenario = read_json(scenario_file)
+    _check_scenario(scenario, scenario_file)
+    replay_file = path / "replay.json"
+    replay = None
+    if kind == "night" or replay_file.exists():
+        replay = read_json(replay_file)
+        _check_replay(replay, replay_file, len(scenario.get("fire_units", [])))
+    runs = nights = None
+    if kind == "night":
+        runs_file = path / "runs.parquet"
+        runs = read_table(runs_file, ("run", "leaked", "launched", "value_lost_eur"))
+        if len(runs["run"]) != summary["runs"]:
+            raise InputError.at(
+                f"has {len(runs['run'])} rows but summary.json says runs = {summary['runs']}",
+                file=str(runs_file),
+                hint="the folder mixes files from different runs; re-run into an empty folder",
+            )
+    else:
+        nights_file = path / "nights.parquet"
+        nights = read_table(nights_file, ("run", "night", "leaked", "defender_spend_eur", "attacker_spend_eur"))
+        _check_grid(nights, nights_file, summary["runs"], summary["nights"])
+    return ResultFolder(path, kind, summary, scenario, replay, runs, nights)
+
+
+def _check_grid(nights: dict[str, np.ndarray], file: Path, runs: int, n_nights: int) -> None:
+    """``nights.parquet`` holds exactly one row per (run, night)."""
+    if len(nights["run"]) != runs * n_nights:
+        raise InputError.at(
+            f"has {len(nights['run'])} rows; summary.json says {runs} runs x {n_nights} nights",
+            file=str(file),
+            hint="the folder mixes files from different campaigns; re-run into an empty folder",
+        )
+    pairs = np.unique(np.stack([nights["run"], nights["night"]], axis=1), axis=0)
+    if len(pairs) != len(nights["run"]):
+        raise InputError.at("repeats a (run, night) pair", file=str(file), field="night")

@@ -1,0 +1,277 @@
+"""Turn results folders into the compact data the report's page draws.
+
+Statistics are never downsampled: histograms use every run, campaign curves every (run, night),
+and the replay timeline every threat. Only the drawn replay geometry is thinned: paths are cut at
+the threat's end time, simplified with Ramer-Douglas-Peucker in (x, y, v̄·t) metres (so a turn or
+a change of speed is kept), capped at a total point budget, and at most ``max_threats`` threats
+are drawn (an even stride through the launch order).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from leapsim.report.load import ResultFolder
+
+FATE_CODE = {"killed": 0, "leaked": 1, "airborne": 2}
+OUTCOME_CODE = {"kill": 0, "miss": 1, "overtaken": 2}
+EARTH_RADIUS_M = 6_371_008.8  # IUGG mean Earth radius
+COORD_SCALE = 100_000  # replay lat/lon sent as integers of 1e-5 degree (about 1.1 m)
+TIME_SCALE = 10  # replay times sent as integers of 0.1 s
+
+
+def t_interval(values: np.ndarray) -> dict[str, list[float | None]]:
+    """Mean and Student-t 95 % interval over axis 0: ``mean ± t(0.975, n-1)·s/√n``.
+
+    Same method as ``summary.json`` (docs/results.md). With one run the interval collapses to
+    the mean.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    n = x.shape[0]
+    mean = x.mean(axis=0)
+    if n > 1:
+        half = stats.t.ppf(0.975, n - 1) * x.std(axis=0, ddof=1) / math.sqrt(n)
+    else:
+        half = np.zeros_like(mean)
+    return {
+        "mean": _floats(mean),
+        "ci_low": _floats(mean - half),
+        "ci_high": _floats(mean + half),
+    }
+
+
+def _floats(a: np.ndarray, digits: int = 6) -> list[float | None]:
+    """JSON-safe list: rounded to ``digits`` significant digits, NaN/inf as None."""
+    out: list[float | None] = []
+    for v in np.asarray(a, dtype=np.float64).ravel():
+        out.append(float(f"{v:.{digits}g}") if math.isfinite(v) else None)
+    return out
+
+
+def nice_step(raw: float) -> float:
+    """Smallest 1, 2 or 5 × 10^k that is at least ``raw`` (> 0)."""
+    exp = math.floor(math.log10(raw))
+    for mult in (1.0, 2.0, 5.0, 10.0):
+        step = mult * 10.0**exp
+        if step >= raw * (1 - 1e-12):
+            return step
+    return 10.0 ** (exp + 1)
+
+
+def histogram_edges(samples: list[np.ndarray], integer: bool, target_bins: int = 30) -> np.ndarray:
+    """Shared bin edges for all ``samples``: unit bins centred on integers when few enough,
+    otherwise about ``target_bins`` bins of a round width."""
+    finite = [s[np.isfinite(s)] for s in samples]
+    values = np.concatenate(finite) if finite else np.zeros(0)
+    if values.size == 0:
+        return np.array([-0.5, 0.5]) if integer else np.array([0.0, 1.0])
+    lo, hi = float(values.min()), float(values.max())
+    if integer:
+        width = 1.0 if hi - lo + 1 <= 2 * target_bins else math.ceil(nice_step((hi - lo + 1) / target_bins))
+        start = math.floor(lo / width) * width - 0.5
+        n = math.floor((hi + 0.5 - start) / width) + 1
+        return start + width * np.arange(n + 1)
+    if hi == lo:
+        width = nice_step(abs(hi) / 10) if hi else 1.0
+        return np.array([lo - width / 2, lo + width / 2])
+    width = nice_step((hi - lo) / target_bins)
+    start = math.floor(lo / width) * width
+    n = max(1, math.ceil((hi - start) / width))
+    if start + n * width <= hi:
+        n += 1
+    return start + width * np.arange(n + 1)
+
+
+def histogram(values: np.ndarray, edges: np.ndarray) -> dict[str, Any]:
+    """Counts of finite ``values`` per bin; ``dropped`` counts NaN entries."""
+    finite = values[np.isfinite(values)]
+    counts, _ = np.histogram(finite, bins=edges)
+    return {
+        "edges": _floats(edges, 12),
+        "counts": counts.astype(int).tolist(),
+        "n": int(finite.size),
+        "dropped": int(values.size - finite.size),
+        "mean": float(finite.mean()) if finite.size else None,
+    }
+
+
+def per_run_totals(result: ResultFolder) -> dict[str, np.ndarray]:
+    """Leakers and value lost per run (over the night, or summed over a campaign's nights)."""
+    if result.runs is not None:
+        return {k: result.runs[k] for k in ("leaked", "value_lost_eur")}
+    assert result.nights is not None
+    grid = night_grid(result.nights)
+    out = {}
+    for key in ("leaked", "value_lost_eur"):
+        if key in grid:
+            out[key] = grid[key].sum(axis=1)
+    return out
+
+
+def night_grid(nights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every column of ``nights.parquet`` as a (runs, nights) array, rows in run order."""
+    order = np.lexsort((nights["night"], nights["run"]))
+    n_runs = np.unique(nights["run"]).size
+    return {k: v[order].reshape(n_runs, -1) for k, v in nights.items()}
+
+
+def prepare_campaign(result: ResultFolder) -> dict[str, Any]:
+    """Per-night curves (mean and 95 % CI over runs) for the campaign charts."""
+    assert result.nights is not None
+    grid = night_grid(result.nights)
+    summary = result.summary
+    per_night = dict(summary.get("per_night") or {})
+    for name, values in grid.items():
+        if name not in ("run", "night") and name not in per_night:
+            per_night[name] = t_interval(values)
+    cumulative = {
+        key: t_interval(np.cumsum(grid[key], axis=1))
+        for key in ("defender_spend_eur", "attacker_spend_eur", "value_lost_eur", "leaked")
+        if key in grid
+    }
+    prefix = "stock."
+    munitions = sorted(k[len(prefix) :] for k in grid if k.startswith(prefix))
+    return {
+        "nights": [int(n) for n in grid["night"][0]],
+        "per_night": per_night,
+        "cumulative": cumulative,
+        "munitions": munitions,
+        "horizon": summary.get("horizon") or {},
+    }
+
+
+def _local_xy(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Equirectangular metres about (lat0, lon0); adequate for simplification tolerances."""
+    k = math.pi / 180 * EARTH_RADIUS_M
+    return (lon - lon0) * k * math.cos(math.radians(lat0)), (lat - lat0) * k
+
+
+def rdp_keep(points: np.ndarray, tol: float) -> np.ndarray:
+    """Indices kept by Ramer-Douglas-Peucker (Douglas & Peucker 1973) on (n, d) points."""
+    n = len(points)
+    if n <= 2:
+        return np.arange(n)
+    keep = np.zeros(n, dtype=bool)
+    keep[[0, n - 1]] = True
+    stack = [(0, n - 1)]
+    while stack:
+        i, j = stack.pop()
+        if j - i < 2:
+            continue
+        a, b = points[i], points[j]
+        seg = b - a
+        inner = points[i + 1 : j] - a
+        seg2 = float(seg @ seg)
+        if seg2 > 0:
+            u = np.clip(inner @ seg / seg2, 0.0, 1.0)
+            d = np.linalg.norm(inner - u[:, None] * seg, axis=1)
+        else:
+            d = np.linalg.norm(inner, axis=1)
+        k = int(np.argmax(d))
+        if d[k] > tol:
+            mid = i + 1 + k
+            keep[mid] = True
+            stack += [(i, mid), (mid, j)]
+    return np.flatnonzero(keep)
+
+
+def _cut_path(path: np.ndarray, end: float) -> np.ndarray:
+    """The path up to ``end`` seconds, ending with the interpolated point at ``end``."""
+    t = path[:, 3]
+    if end >= t[-1]:
+        return path
+    if end <= t[0]:
+        return path[:1]
+    k = int(np.searchsorted(t, end, side="right"))
+    a, b = path[k - 1], path[k]
+    f = (end - a[3]) / (b[3] - a[3]) if b[3] > a[3] else 0.0
+    return np.vstack([path[:k], a + f * (b - a)])
+
+
+def _delta(values: np.ndarray, scale: int) -> list[int]:
+    q = np.round(values * scale).astype(np.int64)
+    return np.diff(q, prepend=0).tolist()
+
+
+def prepare_replay(
+    replay: dict[str, Any],
+    origin: dict[str, float],
+    *,
+    max_threats: int = 3000,
+    max_points: int = 200_000,
+    tolerance_m: float = 50.0,
+) -> dict[str, Any]:
+    """Compact replay for drawing, plus exact event times for the counters and timeline."""
+    threats = replay["threats"]
+    fates = threats["fate"]
+    launched = [i for i, f in enumerate(fates) if f != "not_launched"]
+    paths = {i: np.asarray(threats["path"][i], dtype=np.float64).reshape(-1, 4) for i in launched}
+    launched = [i for i in launched if len(paths[i])]
+    ends = np.asarray(threats["end_time_s"], dtype=np.float64)
+    launch_t = np.array([paths[i][0, 3] for i in launched])
+    timeline = {
+        "launch": np.sort(launch_t).round(1).tolist(),
+        "kill": np.sort(ends[[i for i in launched if fates[i] == "killed"]]).round(1).tolist(),
+        "leak": np.sort(ends[[i for i in launched if fates[i] == "leaked"]]).round(1).tolist(),
+        "engage": np.sort(np.asarray(replay["engagements"]["t_start"], dtype=np.float64))
+        .round(1)
+        .tolist(),
+    }
+    shown = launched
+    if len(launched) > max_threats:
+        picks = np.unique(np.linspace(0, len(launched) - 1, max_threats).round().astype(int))
+        shown = [launched[k] for k in picks]
+    lat0, lon0 = float(origin["lat"]), float(origin["lon"])
+    cut = []
+    for i in shown:
+        p = _cut_path(paths[i][np.argsort(paths[i][:, 3], kind="stable")], float(ends[i]))
+        x, y = _local_xy(p[:, 0], p[:, 1], lat0, lon0)
+        length = float(np.hypot(np.diff(x), np.diff(y)).sum())
+        span = float(p[-1, 3] - p[0, 3])
+        speed = length / span if span > 0 else 0.0
+        cut.append(p[rdp_keep(np.column_stack([x, y, p[:, 3] * speed]), tolerance_m)])
+    cap = max(2, max_points // max(1, len(cut)))
+    thinned = []
+    for p in cut:
+        if len(p) > cap:
+            p = p[np.unique(np.linspace(0, len(p) - 1, cap).round().astype(int))]
+        thinned.append(p)
+    flat = np.vstack(thinned) if thinned else np.zeros((0, 4))
+    index = {old: new for new, old in enumerate(shown)}
+    eng = replay["engagements"]
+    keep_e = [k for k, th in enumerate(eng["threat"]) if th in index]
+    return {
+        "duration_s": float(replay["duration_s"]),
+        "threat_types": list(replay["threat_types"]),
+        "families": list(replay.get("families") or []),
+        "type": [int(threats["type"][i]) for i in shown],
+        "fate": [FATE_CODE[fates[i]] for i in shown],
+        "end": np.round(ends[shown], 1).tolist() if shown else [],
+        "npts": [len(p) for p in thinned],
+        "lat": _delta(flat[:, 0], COORD_SCALE),
+        "lon": _delta(flat[:, 1], COORD_SCALE),
+        "t": _delta(flat[:, 3], TIME_SCALE),
+        "coord_scale": COORD_SCALE,
+        "time_scale": TIME_SCALE,
+        "engagements": {
+            "unit": [int(eng["unit"][k]) for k in keep_e],
+            "threat": [index[eng["threat"][k]] for k in keep_e],
+            "t_start": [round(float(eng["t_start"][k]), 1) for k in keep_e],
+            "t_end": [round(float(eng["t_end"][k]), 1) for k in keep_e],
+            "outcome": [OUTCOME_CODE[eng["outcome"][k]] for k in keep_e],
+        },
+        "timeline": timeline,
+        "totals": {
+            "threats": len(fates),
+            "launched": len(launched),
+            "shown": len(shown),
+            "points_in": int(sum(len(paths[i]) for i in launched)),
+            "points_shown": int(len(flat)),
+            "engagements": len(eng["unit"]),
+            "engagements_shown": len(keep_e),
+        },
+    }

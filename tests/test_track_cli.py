@@ -1,0 +1,106 @@
+"""``leapsim track`` and ``leapsim metrics ospa`` end to end, including bad input (exit 2)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+
+def write_scene(tmp_path, n=6, scans=25, with_z=True, seed=0):
+    rng = np.random.default_rng(seed)
+    start = np.column_stack([np.arange(n) * 1500.0, np.zeros(n), np.full(n, 300.0)])
+    vel = np.column_stack([np.zeros(n), np.full(n, 25.0), np.zeros(n)])
+    det, truth = [], []
+    for t in range(scans):
+        pos = start + t * vel
+        for i, p in enumerate(pos):
+            truth.append((t, i, *p))
+            det.append((t, *(p + rng.normal(0, 10.0, 3))))
+    cols = ["time", "x", "y", "z"] if with_z else ["time", "x", "y"]
+    det = np.array(det)[:, : len(cols)]
+    truth = np.array(truth)
+    det_path, truth_path = tmp_path / "det.csv", tmp_path / "truth.csv"
+    pacsv.write_csv(pa.table({c: det[:, i] for i, c in enumerate(cols)}), det_path)
+    tcols = ["time", "target_id", "x", "y", "z"]
+    pacsv.write_csv(pa.table({c: truth[:, i] for i, c in enumerate(tcols)}), truth_path)
+    return det_path, truth_path
+
+
+def test_track_then_ospa_json(cli, tmp_path):
+    det, truth = write_scene(tmp_path)
+    out = tmp_path / "tracks.csv"
+    r = cli("track", det, "--out", out)
+    assert r.exit_code == 0, r.stderr
+    table = pacsv.read_csv(out)
+    assert table.column_names == ["time", "track_id", "x", "y", "z", "vx", "vy", "vz"]
+    last = table.filter(pa.compute.equal(table["time"], 24.0))
+    assert last.num_rows == 6  # every target tracked
+    assert np.allclose(last["vy"].to_numpy(), 25.0, atol=4.0)
+    r = cli("metrics", "ospa", "--truth", truth, "--tracks", out, "--c", "100", "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert {"ospa_mean", "per_time"} <= doc.keys() and doc["dimensions"] == 3
+    assert len(doc["per_time"]) == 25
+    assert doc["per_time"][0]["ospa"] == 100.0  # no confirmed track on the first scan
+    assert max(e["ospa"] for e in doc["per_time"][3:]) < 30.0
+    r = cli("metrics", "ospa", "--truth", truth, "--tracks", out)
+    assert r.exit_code == 0 and "mean OSPA" in r.stdout
+
+
+def test_parquet_2d_with_config_and_determinism(cli, tmp_path):
+    det_csv, _ = write_scene(tmp_path, with_z=False)
+    det = tmp_path / "det.parquet"
+    pq.write_table(pacsv.read_csv(det_csv), det)
+    cfg = tmp_path / "tracker.yaml"
+    cfg.write_text("measurement_sigma_m: 10\nprocess_noise: [0.5]\nconfirm_m: 2\nconfirm_n: 3\n")
+    outs = []
+    for name in ("a.parquet", "b.parquet"):
+        r = cli("track", det, "--out", tmp_path / name, "--config", cfg)
+        assert r.exit_code == 0, r.stderr
+        outs.append(pq.read_table(tmp_path / name))
+    assert outs[0].equals(outs[1])
+    assert np.all(outs[0]["z"].to_numpy() == 0.0)
+    assert outs[0]["time"].to_numpy().min() == 1.0  # 2-of-3 confirms on the second scan
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        ("time,y\n0,1\n", ["det.csv:1", "'x'"]),
+        ("time,x,y\n0,1,2\n1,nan,3\n", ["det.csv:3", "x"]),
+        ("time,x,y\n0,1,2\n2,1,3\n1,1,3\n", ["det.csv:4", "time", "backwards"]),
+        ("time,x,y\n0,1,2\n1,abc,3\n", ["det.csv", "x", "not numeric"]),
+    ],
+)
+def test_bad_detection_files_exit_2_naming_column_and_row(cli, tmp_path, text, needles):
+    det = tmp_path / "det.csv"
+    det.write_text(text)
+    r = cli("track", det, "--out", tmp_path / "t.csv")
+    assert r.exit_code == 2
+    assert "Traceback" not in r.stderr
+    for needle in needles:
+        assert needle in r.stderr
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_bad_config_and_metric_arguments_exit_2(cli, tmp_path):
+    det, truth = write_scene(tmp_path, n=2, scans=4)
+    cfg = tmp_path / "tracker.yaml"
+    cfg.write_text("confirm_m: 3\ngate_probablity: 0.9\nconfirm_n: 2\n")
+    r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
+    assert r.exit_code == 2
+    assert "tracker.yaml:2: gate_probablity: unknown setting" in r.stderr
+    cfg.write_text("max_misses: 2\nconfirm_m: 3\nconfirm_n: 2\n")
+    r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
+    assert r.exit_code == 2 and "tracker.yaml:2: confirm_m" in r.stderr
+    r = cli("metrics", "ospa", "--truth", truth, "--tracks", truth, "--c", "0")
+    assert r.exit_code == 2 and "--c" in r.stderr
+    bad_truth = tmp_path / "bad_truth.csv"
+    bad_truth.write_text("time,target_id,x,y\n0,0,1,2\n0,1.5,1,2\n")
+    r = cli("metrics", "ospa", "--truth", bad_truth, "--tracks", truth)
+    assert r.exit_code == 2 and "bad_truth.csv:3" in r.stderr and "target_id" in r.stderr
