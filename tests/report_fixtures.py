@@ -8,6 +8,7 @@ with the Student-t interval the contract prescribes, so the report can be checke
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -24,20 +25,64 @@ SITES = [
     {"name": "Przemyśl rail hub", "lat": 49.78, "lon": 22.77, "value_eur": 3.0e7, "nation": "PL"},
 ]
 SENSORS = [
-    {"name": "LR radar east", "type": "long_range_radar", "kind": "radar", "lat": 50.0, "lon": 22.4,
-     "range_m": 150_000.0},
-    {"name": "acoustic 1", "type": "acoustic_node", "kind": "acoustic", "lat": 50.2, "lon": 23.1,
-     "range_m": 5_000.0},
+    {
+        "name": "LR radar east",
+        "type": "long_range_radar",
+        "kind": "radar",
+        "lat": 50.0,
+        "lon": 22.4,
+        "range_m": 150_000.0,
+    },
+    {
+        "name": "acoustic 1",
+        "type": "acoustic_node",
+        "kind": "acoustic",
+        "lat": 50.2,
+        "lon": 23.1,
+        "range_m": 5_000.0,
+    },
 ]
 FIRE_UNITS = [
-    {"name": "IRIS-T SLM 1", "type": "iris_t_slm", "kind": "missile", "lat": 50.08, "lon": 22.1,
-     "min_range_m": 1000.0, "max_range_m": 40_000.0, "nation": "PL"},
-    {"name": "Gepard A", "type": "gepard_35mm", "kind": "gun", "lat": 50.15, "lon": 22.35,
-     "min_range_m": 0.0, "max_range_m": 4_000.0, "nation": "DE"},
-    {"name": "Gepard B", "type": "gepard_35mm", "kind": "gun", "lat": 49.83, "lon": 22.65,
-     "min_range_m": 0.0, "max_range_m": 4_000.0, "nation": "DE"},
-    {"name": "Sting team", "type": "interceptor_drone_sting", "kind": "interceptor_drone",
-     "lat": 50.3, "lon": 22.8, "min_range_m": 0.0, "max_range_m": 12_000.0, "nation": "PL"},
+    {
+        "name": "IRIS-T SLM 1",
+        "type": "iris_t_slm",
+        "kind": "missile",
+        "lat": 50.08,
+        "lon": 22.1,
+        "min_range_m": 1000.0,
+        "max_range_m": 40_000.0,
+        "nation": "PL",
+    },
+    {
+        "name": "Gepard A",
+        "type": "gepard_35mm",
+        "kind": "gun",
+        "lat": 50.15,
+        "lon": 22.35,
+        "min_range_m": 0.0,
+        "max_range_m": 4_000.0,
+        "nation": "DE",
+    },
+    {
+        "name": "Gepard B",
+        "type": "gepard_35mm",
+        "kind": "gun",
+        "lat": 49.83,
+        "lon": 22.65,
+        "min_range_m": 0.0,
+        "max_range_m": 4_000.0,
+        "nation": "DE",
+    },
+    {
+        "name": "Sting team",
+        "type": "interceptor_drone_sting",
+        "kind": "interceptor_drone",
+        "lat": 50.3,
+        "lon": 22.8,
+        "min_range_m": 0.0,
+        "max_range_m": 12_000.0,
+        "nation": "PL",
+    },
 ]
 THREATS = {  # name: (family, speed m/s, cost EUR, share of the raid)
     "shahed_136": ("drone", 50.0, 45_000.0, 0.7),
@@ -59,8 +104,14 @@ def stat(values: np.ndarray) -> dict[str, float]:
     mean = float(x.mean())
     std = float(x.std(ddof=1)) if n > 1 else 0.0
     half = float(stats.t.ppf(0.975, n - 1)) * std / math.sqrt(n) if n > 1 else 0.0
-    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "std": std,
-            "min": float(x.min()), "max": float(x.max())}
+    return {
+        "mean": mean,
+        "ci_low": mean - half,
+        "ci_high": mean + half,
+        "std": std,
+        "min": float(x.min()),
+        "max": float(x.max()),
+    }
 
 
 def _dist_m(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -69,7 +120,7 @@ def _dist_m(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def _raid_counts(threats: int) -> dict[str, int]:
-    counts = {t: int(round(threats * share)) for t, (_, _, _, share) in THREATS.items()}
+    counts = {t: round(threats * share) for t, (_, _, _, share) in THREATS.items()}
     counts["shahed_136"] += threats - sum(counts.values())
     return counts
 
@@ -84,17 +135,24 @@ def scenario(threats: int) -> dict:
         "sensors": SENSORS,
         "fire_units": FIRE_UNITS,
         "raids": [
-            {"threat": t, "family": THREATS[t][0], "count": counts[t],
-             "launch": {"lat": LAUNCH[t][0], "lon": LAUNCH[t][1]},
-             "targets": {SITES[0]["name"]: 2.0, SITES[2]["name"]: 1.0},
-             "waypoints": [{"lat": WAYPOINT[t][0], "lon": WAYPOINT[t][1]}]}
+            {
+                "threat": t,
+                "family": THREATS[t][0],
+                "count": counts[t],
+                "launch": {"lat": LAUNCH[t][0], "lon": LAUNCH[t][1]},
+                "targets": {SITES[0]["name"]: 2.0, SITES[2]["name"]: 1.0},
+                "waypoints": [{"lat": WAYPOINT[t][0], "lon": WAYPOINT[t][1]}],
+            }
             for t in THREATS
         ],
     }
 
 
-def replay(threats: int, rng: np.random.Generator, points_per_leg: int = 20) -> dict:
-    """One toy night in the replay.json layout; ``points_per_leg`` sets path density."""
+def replay(
+    threats: int, rng: np.random.Generator, points_per_leg: int = 20, jitter_m: float = 0.0
+) -> dict:
+    """One toy night in the replay.json layout; ``points_per_leg`` sets path density and
+    ``jitter_m`` the std. dev. of a weave added to inner points (so paths do not simplify)."""
     names = list(THREATS)
     types, paths, ends, fates = [], [], [], []
     eng = {"unit": [], "threat": [], "t_start": [], "t_end": [], "outcome": []}
@@ -106,24 +164,36 @@ def replay(threats: int, rng: np.random.Generator, points_per_leg: int = 20) -> 
             legs = [LAUNCH[t_name], WAYPOINT[t_name], (target["lat"], target["lon"])]
             t0 = float(rng.uniform(0, 14_400))
             pts, t = [], t0
-            for a, b in zip(legs, legs[1:], strict=False):
+            for a, b in itertools.pairwise(legs):
                 leg_t = _dist_m(a, b) / speed
                 for f in np.linspace(0, 1, points_per_leg, endpoint=False):
-                    pts.append([a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), 1500.0, t + f * leg_t])
+                    pts.append(
+                        [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), 1500.0, t + f * leg_t]
+                    )
                 t += leg_t
             pts.append([legs[-1][0], legs[-1][1], 0.0, t])
+            if jitter_m:
+                noise = rng.normal(0, jitter_m / M_PER_DEG, size=(len(pts) - 2, 2))
+                pts = [
+                    pts[0],
+                    *(np.asarray(pts[1:-1]) + np.pad(noise, ((0, 0), (0, 2)))).tolist(),
+                    pts[-1],
+                ]
             end, fate = t, "leaked"
             for u, unit in enumerate(FIRE_UNITS):
-                inside = [p for p in pts if _dist_m((p[0], p[1]), (unit["lat"], unit["lon"])) <= unit["max_range_m"]]
-                if not inside:
+                arr = np.asarray(pts)
+                k = math.cos(math.radians(ORIGIN["lat"]))
+                dist = M_PER_DEG * np.hypot(arr[:, 0] - unit["lat"], (arr[:, 1] - unit["lon"]) * k)
+                inside = np.flatnonzero(dist <= unit["max_range_m"])
+                if not inside.size:
                     continue
-                ts = inside[0][3]
+                ts = float(arr[inside[0], 3])
                 if ts >= end:
                     continue
                 te = ts + 20.0
                 if fate == "killed":
                     outcome = "overtaken"
-                elif rng.random() < PK[unit["type"]] and family != "cruise_missile" or (
+                elif (rng.random() < PK[unit["type"]] and family != "cruise_missile") or (
                     family == "cruise_missile" and unit["kind"] == "missile" and rng.random() < 0.7
                 ):
                     outcome, fate, end = "kill", "killed", min(te, end)
@@ -147,8 +217,11 @@ def replay(threats: int, rng: np.random.Generator, points_per_leg: int = 20) -> 
     }
 
 
-def runs_table(runs: int, threats: int, rng: np.random.Generator, kill_p: float) -> dict[str, np.ndarray]:
-    """Per-run totals with the contract's columns and identities (launched = killed + leaked + airborne)."""
+def runs_table(
+    runs: int, threats: int, rng: np.random.Generator, kill_p: float
+) -> dict[str, np.ndarray]:
+    """Per-run totals with the contract's columns and identities
+    (launched = killed + leaked + airborne)."""
     cols: dict[str, np.ndarray] = {"run": np.arange(runs)}
     counts = _raid_counts(threats)
     killed_t, leaked_t = {}, {}
@@ -188,13 +261,31 @@ def runs_table(runs: int, threats: int, rng: np.random.Generator, kill_p: float)
     return cols
 
 
-TOTALS = ("launched", "killed", "leaked", "airborne", "shots", "value_lost_eur", "defender_spend_eur",
-          "attacker_spend_eur", "cost_exchange_ratio", "cost_per_kill_eur", "leak_rate")
+TOTALS = (
+    "launched",
+    "killed",
+    "leaked",
+    "airborne",
+    "shots",
+    "value_lost_eur",
+    "defender_spend_eur",
+    "attacker_spend_eur",
+    "cost_exchange_ratio",
+    "cost_per_kill_eur",
+    "leak_rate",
+)
 
 
 def make_night_folder(
-    path: Path, *, runs: int = 40, threats: int = 60, seed: int = 1, kill_p: float = 0.85,
-    points_per_leg: int = 20, policy: str = "cost_aware",
+    path: Path,
+    *,
+    runs: int = 40,
+    threats: int = 60,
+    seed: int = 1,
+    kill_p: float = 0.85,
+    points_per_leg: int = 20,
+    jitter_m: float = 0.0,
+    policy: str = "cost_aware",
 ) -> Path:
     """Write a complete one-night results folder at ``path`` and return it."""
     rng = np.random.default_rng(seed)
@@ -216,7 +307,7 @@ def make_night_folder(
     }
     (path / "summary.json").write_text(json.dumps(summary, indent=2))
     (path / "scenario.json").write_text(json.dumps(scenario(threats)))
-    (path / "replay.json").write_text(json.dumps(replay(threats, rng, points_per_leg)))
+    (path / "replay.json").write_text(json.dumps(replay(threats, rng, points_per_leg, jitter_m)))
     return path
 
 
@@ -227,10 +318,22 @@ def make_campaign_folder(path: Path, *, runs: int = 30, nights: int = 20, seed: 
     stock0 = {"iris_t_slm": 120.0, "gepard_35mm": 4000.0, "interceptor_drone_sting": 600.0}
     delivery = {"iris_t_slm": 4.0, "gepard_35mm": 100.0, "interceptor_drone_sting": 40.0}
     need = {"iris_t_slm": 12.0, "gepard_35mm": 250.0, "interceptor_drone_sting": 70.0}
-    rows: dict[str, list[float]] = {k: [] for k in (
-        "run", "night", "raid_size", "launched.drone", "launched.cruise_missile", "leaked", "killed",
-        "value_lost_eur", "defender_spend_eur", "attacker_spend_eur",
-        *(f"{p}.{m}" for m in stock0 for p in ("stock", "delivered", "fired")))}
+    rows: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "run",
+            "night",
+            "raid_size",
+            "launched.drone",
+            "launched.cruise_missile",
+            "leaked",
+            "killed",
+            "value_lost_eur",
+            "defender_spend_eur",
+            "attacker_spend_eur",
+            *(f"{p}.{m}" for m in stock0 for p in ("stock", "delivered", "fired")),
+        )
+    }
     exhausted = {m: [] for m in stock0}
     threshold = []
     for r in range(runs):
@@ -256,11 +359,18 @@ def make_campaign_folder(path: Path, *, runs: int = 30, nights: int = 20, seed: 
             leaked = int(rng.binomial(raid + cruise, max(0.02, 0.35 * (1 - cover))))
             if leaked > 0.1 * (raid + cruise) and crossed > nights:
                 crossed = float(n)
-            for k, v in (("run", r), ("night", n), ("raid_size", raid + cruise),
-                         ("launched.drone", raid), ("launched.cruise_missile", cruise),
-                         ("leaked", leaked), ("killed", raid + cruise - leaked),
-                         ("value_lost_eur", leaked * 1.5e6), ("defender_spend_eur", spend),
-                         ("attacker_spend_eur", raid * 45_000.0 + cruise * 6e6)):
+            for k, v in (
+                ("run", r),
+                ("night", n),
+                ("raid_size", raid + cruise),
+                ("launched.drone", raid),
+                ("launched.cruise_missile", cruise),
+                ("leaked", leaked),
+                ("killed", raid + cruise - leaked),
+                ("value_lost_eur", leaked * 1.5e6),
+                ("defender_spend_eur", spend),
+                ("attacker_spend_eur", raid * 45_000.0 + cruise * 6e6),
+            ):
                 rows[k].append(v)
         for m in stock0:
             exhausted[m].append(first_empty[m])
@@ -268,8 +378,10 @@ def make_campaign_folder(path: Path, *, runs: int = 30, nights: int = 20, seed: 
     table = {k: np.asarray(v) for k, v in rows.items()}
     pq.write_table(pa.table(table), path / "nights.parquet")
     grid = {k: v.reshape(runs, nights) for k, v in table.items()}
-    totals = {k: grid[k].sum(axis=1) for k in ("leaked", "killed", "value_lost_eur",
-                                                 "defender_spend_eur", "attacker_spend_eur")}
+    totals = {
+        k: grid[k].sum(axis=1)
+        for k in ("leaked", "killed", "value_lost_eur", "defender_spend_eur", "attacker_spend_eur")
+    }
     totals["cost_exchange_ratio"] = totals["defender_spend_eur"] / totals["attacker_spend_eur"]
     per_night = {}
     for k, v in grid.items():
@@ -286,8 +398,10 @@ def make_campaign_folder(path: Path, *, runs: int = 30, nights: int = 20, seed: 
         "seed": seed,
         "policy": "cost_aware",
         "metrics": {k: stat(v) for k, v in totals.items()},
-        "horizon": {"layer_exhausted": {m: stat(np.asarray(v)) for m, v in exhausted.items()},
-                    "leakage_threshold": stat(np.asarray(threshold))},
+        "horizon": {
+            "layer_exhausted": {m: stat(np.asarray(v)) for m, v in exhausted.items()},
+            "leakage_threshold": stat(np.asarray(threshold)),
+        },
         "per_night": per_night,
     }
     (path / "summary.json").write_text(json.dumps(summary, indent=2))

@@ -189,8 +189,16 @@ def demo(
         summaries[label] = simulate_study(
             builtin_scenario(name), runs, seed, jobs, None, out / label.lower(), False, False, label
         )
+    from leapsim.report import write_report
+
+    page = write_report(
+        [out / "legacy", out / "leap"],
+        out / "report.html",
+        labels=list(summaries),
+        title="Rzeszów hub, one night: legacy vs LEAP defence",
+    )
     console.print(summary_table(summaries))
     console.print(
         f"{runs} runs of each defence in {time.perf_counter() - started:.1f} s on {jobs} "
-        f"process(es); results in {out}/legacy and {out}/leap"
+        f"process(es); results in {out}/legacy and {out}/leap; report: {page}"
     )

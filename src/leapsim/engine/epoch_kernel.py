@@ -34,13 +34,28 @@ def position_nb(points, cumulative, length, altitude, ballistic, k, arc):
 
 
 @njit(cache=True)
+def held_error(held_ptr, held_s, held_err, k, t, half_step):
+    """Position error of target ``k``'s best confirmed track at the step of time ``t`` (tracked
+    sensing; see :class:`leapsim.engine.tracked.TrackPicture`), or −1 when no track holds it."""
+    a = held_ptr[k]
+    b = held_ptr[k + 1]
+    if a == b:
+        return -1.0
+    i = a + np.searchsorted(held_s[a:b], t + half_step, side="right") - 1
+    if i < a or held_s[i] <= t - half_step:
+        return -1.0
+    return held_err[i]
+
+
+@njit(cache=True)
 def epoch_problem(
     t, open_pairs, w_unit, w_threat, w_tout,
     p_unit, p_threat, p_pk,
     ready, reloading, detect_s, alive, shots_on, max_shots, shoot_look_shoot,
+    tracked, held_ptr, held_s, held_err, half_step,
     unit_xy, unit_type,
     e_kind, e_channels, e_rounds, e_min_r, e_max_r, e_min_alt, e_max_alt, e_time, e_speed,
-    e_pk, e_falloff, e_cost,
+    e_pk, e_falloff, e_cost, e_basket,
     points, cumulative, length, speed, launch, altitude, ballistic, arrival,
     family, ttype, target, perceived, damage_fraction, unit_cost, site_left,
     rule_ratio, rule_threshold, ew_kind,
@@ -85,6 +100,11 @@ def epoch_problem(
         e = unit_type[u]
         if not alive[k] or detect_s[k] > t or capacity[u] <= 0:
             continue
+        track_err = 0.0
+        if tracked:
+            track_err = held_error(held_ptr, held_s, held_err, k, t, half_step)
+            if track_err < 0.0:
+                continue
         is_ew = e_kind[e] == ew_kind
         if is_ew:
             if jammed[k]:
@@ -111,6 +131,8 @@ def epoch_problem(
         if t_end >= arrival[k] or t_end > w_tout[w]:
             continue
         pk = e_pk[e, family[k]] * (1.0 - e_falloff[e] * r / e_max_r[e])
+        if tracked:
+            pk *= np.exp(-0.5 * (track_err / e_basket[e]) ** 2)
         if pk <= 0.0:
             continue
         p = perceived[ttype[k]]

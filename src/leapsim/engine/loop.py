@@ -37,7 +37,10 @@ def epoch_problem_empty():
 
 @njit(cache=True)
 def _resolve(t, si, pending, log, alive, fate, end_s, arrival_order, arrival, target, ttype,
-             damage, site_left):  # fmt: skip
+             damage, site_left, false_from):  # fmt: skip
+    """Resolve engagements due by ``t`` and leak the threats that arrived; targets from index
+    ``false_from`` on are false tracks: never killed, and on arrival (track deletion) they just
+    end."""
     _, log_threat, _, log_t_end, log_pk, _, log_draw, log_outcome = log
     n_pending = si[N_PENDING]
     due = np.empty(n_pending, np.int64)
@@ -53,7 +56,7 @@ def _resolve(t, si, pending, log, alive, fate, end_s, arrival_order, arrival, ta
             k = log_threat[row]
             if not alive[k]:
                 log_outcome[row] = OVERTAKEN
-            elif log_draw[row] < log_pk[row]:
+            elif k < false_from and log_draw[row] < log_pk[row]:
                 log_outcome[row] = KILL
                 alive[k] = False
                 fate[k] = KILLED
@@ -71,9 +74,10 @@ def _resolve(t, si, pending, log, alive, fate, end_s, arrival_order, arrival, ta
         si[LEAK_PTR] += 1
         if alive[k]:
             alive[k] = False
-            fate[k] = LEAKED
             end_s[k] = arrival[k]
-            site_left[target[k]] *= 1.0 - damage[ttype[k]]
+            if k < false_from:
+                fate[k] = LEAKED
+                site_left[target[k]] *= 1.0 - damage[ttype[k]]
 
 
 @njit(cache=True)
@@ -111,15 +115,16 @@ def _start(t, u, k, t_end, pk, si, pending, log, uniforms, ready, shots_on, unit
 def advance(
     sf, si, policy_code, duration, dt, time_key,
     state, log, pending, open_pairs, reload_log, uniforms, arrival_order,
-    windows, geo, threat, eff, units, doctrine, later, decision,
+    windows, geo, threat, tracks, eff, units, doctrine, later, decision,
 ):  # fmt: skip
     """Run epochs from ``sf[0]``; return ``(status, problem)`` (see the module docstring)."""
     alive, fate, end_s, shots_on, ready, reserve, reload_done, site_left = state
     w_unit, w_threat, w_tin, w_tout = windows
     points, cumulative, length, speed, launch, altitude, ballistic, arrival = geo
     family, ttype, target, detect_s, perceived, damage_perceived, unit_cost, damage = threat
+    tracked, held_ptr, held_s, held_err, half_step, false_from = tracks
     (e_kind, e_channels, e_rounds, e_min_r, e_max_r, e_min_alt, e_max_alt, e_time, e_speed, e_pk,
-     e_falloff, e_cost, e_magazine, e_reload, ew_kind) = eff  # fmt: skip
+     e_falloff, e_cost, e_magazine, e_reload, e_basket, ew_kind) = eff  # fmt: skip
     unit_xy, unit_type = units
     max_shots, shoot_look_shoot, rule_ratio, rule_threshold = doctrine
     later_keys, later_cost, group_end = later
@@ -135,7 +140,7 @@ def advance(
             if t > duration:
                 break
             _resolve(t, si, pending, log, alive, fate, end_s, arrival_order, arrival, target,
-                     ttype, damage, site_left)  # fmt: skip
+                     ttype, damage, site_left, false_from)  # fmt: skip
             # reloads: start when the magazine cannot feed an engagement; refill when done
             for u in range(n_units):
                 e = unit_type[u]
@@ -174,9 +179,10 @@ def advance(
                     t, open_pairs[: si[N_OPEN]], w_unit, w_threat, w_tout,
                     log_unit[p_rows], log_threat[p_rows], log_pk[p_rows],
                     ready, ~np.isnan(reload_done), detect_s, alive, shots_on, max_shots,
-                    shoot_look_shoot, unit_xy, unit_type,
+                    shoot_look_shoot, tracked, held_ptr, held_s, held_err, half_step,
+                    unit_xy, unit_type,
                     e_kind, e_channels, e_rounds, e_min_r, e_max_r, e_min_alt, e_max_alt, e_time,
-                    e_speed, e_pk, e_falloff, e_cost,
+                    e_speed, e_pk, e_falloff, e_cost, e_basket,
                     points, cumulative, length, speed, launch, altitude, ballistic, arrival,
                     family, ttype, target, perceived, damage_perceived, unit_cost, site_left,
                     rule_ratio, rule_threshold, ew_kind, later_keys, later_cost, group_end,
@@ -240,7 +246,7 @@ def advance(
         sf[0] = t_next
 
     _resolve(duration, si, pending, log, alive, fate, end_s, arrival_order, arrival, target,
-             ttype, damage, site_left)  # fmt: skip
+             ttype, damage, site_left, false_from)  # fmt: skip
     for i in range(si[N_PENDING]):
         log_outcome[pending[i]] = UNRESOLVED
     si[N_PENDING] = 0

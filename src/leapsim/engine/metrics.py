@@ -2,7 +2,9 @@
 
 Totals: launched, killed, leaked, airborne, shots, value lost, defender spend (Σ engagements ×
 rounds × cost per round), attacker spend (Σ unit cost of launched threats), cost-exchange ratio
-(defender / attacker spend), cost per kill, leak rate. Per threat type ``T``: ``launched.T``,
+(defender / attacker spend), cost per kill, leak rate; in tracked sensing also the false tracks
+and the engagements (shots, jamming included) spent on them, which count in shots and defender
+spend but not in launched/killed/leaked/airborne. Per threat type ``T``: ``launched.T``,
 ``killed.T``, ``leaked.T``; per effector type ``E``: ``shots.E``, ``kills.E``, ``spend_eur.E``,
 ``rounds_left.E``; per site ``S``: ``value_lost_eur.S``.
 """
@@ -25,6 +27,8 @@ TOTAL_METRICS = (
     "cost_exchange_ratio",
     "cost_per_kill_eur",
     "leak_rate",
+    "false_tracks",
+    "shots_at_false_tracks",
 )
 
 
@@ -32,16 +36,18 @@ def night_metrics(outcome: NightOutcome) -> dict[str, float]:
     """The metrics row of one night."""
     params, raid = outcome.params, outcome.raid
     tt, et = params.threat_types, params.effector_types
-    fate = outcome.fate
+    n_real = raid.n_real
+    fate = outcome.fate[:n_real]
     launched = fate != NOT_LAUNCHED
     eng = outcome.engagements
     unit_etype = params.unit_type[eng["unit"]]
     kills = eng["outcome"] == KILL
 
     n_types = len(tt.names)
-    launched_by = np.bincount(raid.type[launched], minlength=n_types)
-    killed_by = np.bincount(raid.type[fate == KILLED], minlength=n_types)
-    leaked_by = np.bincount(raid.type[fate == LEAKED], minlength=n_types)
+    real_type = raid.type[:n_real]
+    launched_by = np.bincount(real_type[launched], minlength=n_types)
+    killed_by = np.bincount(real_type[fate == KILLED], minlength=n_types)
+    leaked_by = np.bincount(real_type[fate == LEAKED], minlength=n_types)
     n_eff = len(et.names)
     shots_by = np.bincount(unit_etype, minlength=n_eff)
     kills_by = np.bincount(unit_etype[kills], minlength=n_eff)
@@ -50,7 +56,7 @@ def night_metrics(outcome: NightOutcome) -> dict[str, float]:
     lost_by_site = params.site_value_eur - outcome.site_value_left_eur
 
     defender = float(eng["cost"].sum())
-    attacker = float(tt.unit_cost_eur[raid.type[launched]].sum())
+    attacker = float(tt.unit_cost_eur[real_type[launched]].sum())
     n_killed = int((fate == KILLED).sum())
     n_launched = int(launched.sum())
     row: dict[str, float] = {
@@ -65,6 +71,8 @@ def night_metrics(outcome: NightOutcome) -> dict[str, float]:
         "cost_exchange_ratio": defender / attacker if attacker > 0 else float("nan"),
         "cost_per_kill_eur": defender / n_killed if n_killed else float("nan"),
         "leak_rate": int((fate == LEAKED).sum()) / n_launched if n_launched else float("nan"),
+        "false_tracks": raid.n_false,
+        "shots_at_false_tracks": int((eng["threat"] >= n_real).sum()),
     }
     for i, name in enumerate(tt.names):
         row[f"launched.{name}"] = int(launched_by[i])

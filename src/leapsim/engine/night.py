@@ -16,7 +16,12 @@ engagement opportunities, not with the length of the night. At each epoch, in th
    the threat leaves the unit's range and before it reaches its target. Jamming does not count
    against the doctrine's shots per threat.
 
-Invariant: every launched threat ends the night killed, leaked or airborne.
+"Detected" depends on the sensing mode: in ``detection`` mode a threat is known from its first
+detection on; in ``tracked`` mode (:mod:`leapsim.engine.tracked`) only while a confirmed track
+holds it, with Pk scaled down by the track's error, and false tracks are targets too.
+
+Invariant: every launched threat ends the night killed, leaked or airborne; false tracks keep
+the fate ``false_track`` and count in none of those.
 """
 
 from __future__ import annotations
@@ -31,9 +36,10 @@ from leapsim.engine import loop
 from leapsim.engine.epoch import EW, TIME_KEY, EpochContext
 from leapsim.engine.params import NightParams
 from leapsim.engine.raid import RaidDraw, detection_times, draw_raid, engagement_windows
+from leapsim.engine.tracked import TrackPicture, track_night
 
-FATES = ("not_launched", "killed", "leaked", "airborne")
-NOT_LAUNCHED, KILLED, LEAKED, AIRBORNE = range(4)
+FATES = ("not_launched", "killed", "leaked", "airborne", "false_track")
+NOT_LAUNCHED, KILLED, LEAKED, AIRBORNE, FALSE_TRACK = range(5)
 OUTCOMES = ("miss", "kill", "overtaken", "unresolved")
 MISS, KILL, OVERTAKEN, UNRESOLVED = range(4)
 _COMPILED_POLICIES = {cost_aware_policy: loop.COST_AWARE, max_pk_policy: loop.MAX_PK}
@@ -54,14 +60,15 @@ class NightOutcome:
     """Everything that happened in one night, as arrays (metrics and replays derive from it)."""
 
     params: NightParams
-    raid: RaidDraw
-    detect_s: np.ndarray  # (N,) first detection time, inf if never
+    raid: RaidDraw  # real threats, then false tracks (tracked mode)
+    detect_s: np.ndarray  # (N,) first detection (tracked: first confirmed track) time, or inf
     fate: np.ndarray  # (N,) index into FATES
     end_s: np.ndarray  # (N,) kill or arrival time; NaN while airborne / not launched
     engagements: dict[str, np.ndarray]  # unit, threat, t_start, t_end, pk, cost, outcome
     rounds_left: np.ndarray  # (U,) ready + reserve rounds at the end of the night
     site_value_left_eur: np.ndarray  # (M,)
     reloads: dict[str, np.ndarray]  # unit, t_start, t_end
+    tracks: TrackPicture | None = None  # tracked mode: when tracks hold each target, their errors
 
 
 def _grow(arrays: tuple[np.ndarray, ...], size: int) -> tuple[np.ndarray, ...]:
@@ -86,7 +93,14 @@ def simulate_night(
     if policy is None:
         policy = make_policy(params.doctrine.policy, params.doctrine)
     raid = draw_raid(params, rng)
-    detect_s = detection_times(params, raid, rng)
+    picture = None
+    if params.sensing_mode == "tracked":
+        raid, picture = track_night(params, raid, rng)
+        detect_s = picture.first_held_s
+        held = (True, picture.held_ptr, picture.held_s, picture.error_m, 0.5 * picture.step_s)
+    else:
+        detect_s = detection_times(params, raid, rng)
+        held = (False, np.zeros(raid.n + 1, np.int64), np.empty(0), np.empty(0), 0.0)
     windows = engagement_windows(params, raid)
     ctx = EpochContext.create(params, raid, windows)
     et, tt, doctrine, paths = (
@@ -99,7 +113,8 @@ def simulate_night(
 
     state = (
         raid.launched.copy(),  # alive: launched and neither killed nor leaked
-        np.where(raid.launched, AIRBORNE, NOT_LAUNCHED),
+        np.where(np.arange(n) >= raid.n_real, FALSE_TRACK,
+                 np.where(raid.launched, AIRBORNE, NOT_LAUNCHED)),  # fmt: skip
         np.full(n, np.nan),
         np.zeros(n, np.int64),
         params.unit_magazine.astype(np.int64).copy(),
@@ -126,9 +141,11 @@ def simulate_night(
          paths.altitude_m, paths.ballistic, ctx.arrival_s),
         (raid.family, raid.type, raid.target, detect_s, tt.perceived,
          tt.damage_fraction[tt.perceived], tt.unit_cost_eur, tt.damage_fraction),
+        (*held, raid.n_real),
         (et.kind, et.fire_channels, et.rounds_per_engagement, et.min_range_m, et.max_range_m,
          et.min_altitude_m, et.max_altitude_m, et.engagement_time_s, et.interceptor_speed_mps,
-         et.pk, et.pk_range_falloff, ctx.engagement_cost, et.magazine, et.reload_time_s, EW),
+         et.pk, et.pk_range_falloff, ctx.engagement_cost, et.magazine, et.reload_time_s,
+         et.acquisition_basket_m, EW),
         (params.unit_xy, params.unit_type),
         (doctrine.max_shots_per_threat, doctrine.shoot_look_shoot, doctrine.cost_rule_ratio,
          doctrine.cost_rule_value_threshold_eur),
@@ -175,6 +192,7 @@ def simulate_night(
             "t_start": reloads[:, 1].copy(),
             "t_end": reloads[:, 2].copy(),
         },
+        tracks=picture,
     )
 
 

@@ -20,6 +20,17 @@ from leapsim.sensing.sensors import DEFAULT_PFA, KINDS, SensorArrays
 FAMILY_CODE = {name: i for i, name in enumerate(THREAT_FAMILIES)}
 EFFECTOR_KINDS = ("missile", "gun", "interceptor_drone", "laser", "ew")
 POLICY_NAMES = ("cost_aware", "max_pk", "wta")
+SENSING_MODES = ("detection", "tracked")
+#: Acquisition basket (m) of an effector type that gives none, by kind (planning estimates, also
+#: listed in the catalogue's header): seekers and own fire-control radars absorb large cue
+#: errors, a gun or laser cued onto a track small ones, a jammer's wide beam the largest.
+DEFAULT_ACQUISITION_BASKET_M = {
+    "missile": 1000.0,
+    "gun": 200.0,
+    "interceptor_drone": 300.0,
+    "laser": 100.0,
+    "ew": 3000.0,
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,7 @@ class EffectorTypes:
     reload_time_s: np.ndarray
     pk: np.ndarray  # (E, F) single-engagement Pk per threat family at zero range
     pk_range_falloff: np.ndarray
+    acquisition_basket_m: np.ndarray  # (E,) track error scale of the Pk factor (tracked mode)
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,12 @@ class NightParams:
             unit_reserve=np.asarray(reserve, np.int64),
         )
 
+    def with_sensing_mode(self, mode: str) -> NightParams:
+        """A copy sensing in ``mode`` (``detection`` or ``tracked``, see docs/engine.md)."""
+        if mode not in SENSING_MODES:
+            raise ValueError(f"unknown sensing mode {mode!r}; expected one of {SENSING_MODES}")
+        return replace(self, sensing_mode=mode)
+
     def with_raid_counts(self, counts: np.ndarray) -> NightParams:
         """A copy whose raids launch ``counts`` (R,) threats instead of the scenario's numbers
         (campaigns draw each night's raid size from a threat model this way)."""
@@ -192,6 +210,9 @@ def compile_scenario(resolved: ResolvedScenario) -> NightParams:
         reload_time_s=np.array([e.reload_time_s for e in et], float),
         pk=pk,
         pk_range_falloff=np.array([e.pk_range_falloff for e in et], float),
+        acquisition_basket_m=np.array(
+            [e.acquisition_basket_m or DEFAULT_ACQUISITION_BASKET_M[e.kind] for e in et], float
+        ),
     )
 
     site_names = tuple(s.name for s in sc.sites)

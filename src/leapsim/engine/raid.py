@@ -24,17 +24,23 @@ DETECTION_SAMPLES = 16
 
 @dataclass(frozen=True)
 class RaidDraw:
-    """N threats of one night (one run)."""
+    """N targets of one night (one run): the real threats, then ``n_false`` false tracks
+    (tracked sensing only; see :mod:`leapsim.engine.tracked`)."""
 
-    type: np.ndarray  # (N,) threat type index
+    type: np.ndarray  # (N,) threat type index (the perceived type for a false track)
     family: np.ndarray  # (N,) family code
     target: np.ndarray  # (N,) site index
     paths: Paths
     launched: np.ndarray  # (N,) bool: launch time within the night
+    n_false: int = 0
 
     @property
     def n(self) -> int:
         return int(self.type.size)
+
+    @property
+    def n_real(self) -> int:
+        return self.n - self.n_false
 
 
 def draw_raid(params: NightParams, rng: np.random.Generator) -> RaidDraw:

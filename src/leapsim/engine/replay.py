@@ -1,4 +1,10 @@
-"""Views of one night for people: a replay (paths and engagements in WGS84) and an event log."""
+"""Views of one night for people: a replay (paths and engagements in WGS84) and an event log.
+
+In tracked sensing the false tracks (targets from ``raid.n_real`` on) are kept apart: the replay
+lists them, and the engagements on them, under ``false_tracks``; in the event log they are the
+targets whose ``threat`` index is at least the number of real threats, and each gets a
+``false_track`` event when it is first confirmed.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +14,56 @@ from leapsim.engine.kinematics import position_at_arc
 from leapsim.engine.night import FATES, OUTCOMES, NightOutcome
 from leapsim.scenario.models import THREAT_FAMILIES
 
-EVENT_KINDS = ("launch", "detect", "engage", "kill", "miss", "overtaken", "leak", "reload")
+EVENT_KINDS = (
+    "launch", "detect", "engage", "kill", "miss", "overtaken", "leak", "reload", "false_track",
+)  # fmt: skip
 
 
 def replay(outcome: NightOutcome, run: int = 0) -> dict:
     """The ``replay.json`` document of one night (format in ``docs/results.md``)."""
     params, raid = outcome.params, outcome.raid
-    paths = raid.paths
-    frame = params.frame
-    n = paths.points.shape[0]
+    n = raid.n_real
+    eng = outcome.engagements
+    real = eng["threat"] < n
+    doc = {
+        "run": run,
+        "duration_s": params.duration_s,
+        "threat_types": list(params.threat_types.names),
+        "families": [THREAT_FAMILIES[f] for f in params.threat_types.family],
+        "threats": {
+            "type": raid.type[:n].tolist(),
+            "path": _paths(outcome, range(n)),
+            "end_time_s": [None if np.isnan(x) else round(float(x), 1) for x in outcome.end_s[:n]],
+            "fate": [FATES[f] for f in outcome.fate[:n]],
+        },
+        "engagements": _engagements(eng, real, "threat", 0),
+    }
+    if params.sensing_mode == "tracked":
+        doc["false_tracks"] = {
+            "path": _paths(outcome, range(n, raid.n)),
+            "end_time_s": [round(float(x), 1) for x in raid.paths.arrival_s[n:]],
+            "engagements": _engagements(eng, ~real, "false_track", n),
+        }
+    return doc
+
+
+def _engagements(eng: dict[str, np.ndarray], rows: np.ndarray, key: str, offset: int) -> dict:
+    return {
+        "unit": eng["unit"][rows].tolist(),
+        key: (eng["threat"][rows] - offset).tolist(),
+        "t_start": np.round(eng["t_start"][rows], 1).tolist(),
+        "t_end": np.round(eng["t_end"][rows], 1).tolist(),
+        "outcome": [OUTCOMES[o] for o in eng["outcome"][rows]],
+    }
+
+
+def _paths(outcome: NightOutcome, targets: range) -> list[list[list[float]]]:
+    """``[lat, lon, altitude_m, time_s]`` points of each target's path from launch to its end."""
+    paths = outcome.raid.paths
+    frame = outcome.params.frame
     # keep distinct points only (padding repeats the target); ballistic arcs get 8 legs
     threat_paths = []
-    for i in range(n):
+    for i in targets:
         cum = paths.cumulative_m[i]
         keep = np.concatenate([[True], np.diff(cum) > 0])
         arcs = cum[keep]
@@ -34,26 +78,7 @@ def replay(outcome: NightOutcome, run: int = 0) -> dict:
                 for a, b, h, t in zip(geo[:, 0], geo[:, 1], xyz[:, 2], times, strict=True)
             ]
         )
-    eng = outcome.engagements
-    return {
-        "run": run,
-        "duration_s": params.duration_s,
-        "threat_types": list(params.threat_types.names),
-        "families": [THREAT_FAMILIES[f] for f in params.threat_types.family],
-        "threats": {
-            "type": raid.type.tolist(),
-            "path": threat_paths,
-            "end_time_s": [None if np.isnan(x) else round(float(x), 1) for x in outcome.end_s],
-            "fate": [FATES[f] for f in outcome.fate],
-        },
-        "engagements": {
-            "unit": eng["unit"].tolist(),
-            "threat": eng["threat"].tolist(),
-            "t_start": np.round(eng["t_start"], 1).tolist(),
-            "t_end": np.round(eng["t_end"], 1).tolist(),
-            "outcome": [OUTCOMES[o] for o in eng["outcome"]],
-        },
-    }
+    return threat_paths
 
 
 def event_log(outcome: NightOutcome, run: int = 0) -> dict[str, np.ndarray]:
@@ -61,9 +86,12 @@ def event_log(outcome: NightOutcome, run: int = 0) -> dict[str, np.ndarray]:
     (``threat``/``unit`` are −1 where they do not apply), sorted by time."""
     raid = outcome.raid
     eng = outcome.engagements
-    launched = np.flatnonzero(outcome.fate != 0)
-    detected = np.flatnonzero(np.isfinite(outcome.detect_s) & (outcome.fate != 0))
-    leaked = np.flatnonzero(outcome.fate == FATES.index("leaked"))
+    fate = outcome.fate
+    real = np.arange(raid.n) < raid.n_real
+    launched = np.flatnonzero(real & (fate != FATES.index("not_launched")))
+    detected = np.flatnonzero(real & np.isfinite(outcome.detect_s) & (fate != 0))
+    leaked = np.flatnonzero(fate == FATES.index("leaked"))
+    false_tracks = np.flatnonzero(~real)
     resolved = eng["outcome"] < OUTCOMES.index("unresolved")
     outcome_kind = np.array([EVENT_KINDS.index(k) for k in ("miss", "kill", "overtaken")])
     parts = [
@@ -79,6 +107,7 @@ def event_log(outcome: NightOutcome, run: int = 0) -> dict[str, np.ndarray]:
         ),
         (raid.paths.arrival_s[leaked], 6, leaked, -1, 0.0),
         (outcome.reloads["t_start"], 7, -1, outcome.reloads["unit"], 0.0),
+        (raid.paths.launch_s[false_tracks], 8, false_tracks, -1, 0.0),
     ]
     cols: dict[str, list[np.ndarray]] = {
         k: [] for k in ("time_s", "kind", "threat", "unit", "cost_eur")

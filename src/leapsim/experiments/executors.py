@@ -60,7 +60,7 @@ class DaskExecutor:
                 field="executor",
                 hint="start one with `dask scheduler` and `dask worker ADDRESS`",
             ) from None
-        with client:
+        with client, client.as_current():
             shared_future = client.scatter(shared, broadcast=True)
             futures = [client.submit(fn, shared_future, item, pure=False) for item in items]
             index = {f.key: i for i, f in enumerate(futures)}

@@ -52,10 +52,14 @@ def build_report(
     results = [load_result(d) for d in dirs]
     names = _labels(dirs, labels)
     if title is None:
-        scen = results[0].summary.get("scenario") or {}
-        title = str(scen.get("name") or results[0].scenario.get("name") or names[0])
-        if len(results) > 1:
-            title += " — " + " vs ".join(names)
+        scenarios = {
+            str((r.summary.get("scenario") or {}).get("name") or r.scenario.get("name") or "")
+            for r in results
+        }
+        title = " vs ".join(names) if len(results) > 1 else ""
+        if len(scenarios) == 1 and "" not in scenarios:
+            title = scenarios.pop() + (f" — {title}" if title else "")
+        title = title or names[0]
     limits = {"max_threats": max_replay_threats, "max_points": max_replay_points}
     return render_html(names, results, title, limits)
 

@@ -39,4 +39,6 @@ def fmt_value(value: float | None, unit: str) -> str:
 
 def fmt_ci(stats: dict, unit: str) -> str:
     """'95 % CI low – high' of a summary statistic."""
-    return f"95 % CI {fmt_value(stats.get('ci_low'), unit)} – {fmt_value(stats.get('ci_high'), unit)}"
+    return (
+        f"95 % CI {fmt_value(stats.get('ci_low'), unit)} – {fmt_value(stats.get('ci_high'), unit)}"
+    )

@@ -59,7 +59,10 @@ def read_json(path: Path) -> Any:
         return _clean(json.loads(path.read_text(encoding="utf-8")))
     except json.JSONDecodeError as exc:
         raise InputError.at(
-            f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno, hint="re-run to rewrite it"
+            f"not valid JSON: {exc.msg}",
+            file=str(path),
+            line=exc.lineno,
+            hint="re-run to rewrite it",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError.at(f"cannot read: {exc}", file=str(path)) from None
@@ -93,7 +96,9 @@ def _check_stats(block: Any, file: Path, where: str) -> None:
             if key not in stats:
                 raise InputError.at("missing", file=str(file), field=f"{where}.{name}.{key}")
             if stats[key] is not None and not isinstance(stats[key], int | float):
-                raise InputError.at("expected a number", file=str(file), field=f"{where}.{name}.{key}")
+                raise InputError.at(
+                    "expected a number", file=str(file), field=f"{where}.{name}.{key}"
+                )
 
 
 def _check_summary(summary: Any, file: Path) -> str:
@@ -102,7 +107,10 @@ def _check_summary(summary: Any, file: Path) -> str:
     kind = _need(summary, "kind", str, file, "")
     if kind not in ("night", "campaign"):
         raise InputError.at(
-            f"unknown kind {kind!r}", file=str(file), field="kind", hint="expected night or campaign"
+            f"unknown kind {kind!r}",
+            file=str(file),
+            field="kind",
+            hint="expected night or campaign",
         )
     runs = _need(summary, "runs", int, file, "")
     if runs < 1:
@@ -164,8 +172,12 @@ def _check_replay(replay: Any, file: Path, n_units: int) -> None:
     n = len(_need(threats, "type", list, file, "threats"))
     for key in ("path", "end_time_s", "fate"):
         if len(_need(threats, key, list, file, "threats")) != n:
-            raise InputError.at(f"length differs from threats.type ({n})", file=str(file), field=f"threats.{key}")
-    bad_type = [i for i, t in enumerate(threats["type"]) if not (isinstance(t, int) and 0 <= t < len(types))]
+            raise InputError.at(
+                f"length differs from threats.type ({n})", file=str(file), field=f"threats.{key}"
+            )
+    bad_type = [
+        i for i, t in enumerate(threats["type"]) if not (isinstance(t, int) and 0 <= t < len(types))
+    ]
     if bad_type:
         raise InputError.at(
             f"index {threats['type'][bad_type[0]]!r} is not in threat_types",
@@ -193,7 +205,11 @@ def _check_replay(replay: Any, file: Path, n_units: int) -> None:
     m = len(_need(eng, "unit", list, file, "engagements"))
     for key in ("threat", "t_start", "t_end", "outcome"):
         if len(_need(eng, key, list, file, "engagements")) != m:
-            raise InputError.at(f"length differs from engagements.unit ({m})", file=str(file), field=f"engagements.{key}")
+            raise InputError.at(
+                f"length differs from engagements.unit ({m})",
+                file=str(file),
+                field=f"engagements.{key}",
+            )
     for key, limit in (("unit", n_units), ("threat", n)):
         bad = [i for i, u in enumerate(eng[key]) if not (isinstance(u, int) and 0 <= u < limit)]
         if bad:
@@ -277,7 +293,9 @@ def load_result(folder: str | Path) -> ResultFolder:
             )
     else:
         nights_file = path / "nights.parquet"
-        nights = read_table(nights_file, ("run", "night", "leaked", "defender_spend_eur", "attacker_spend_eur"))
+        nights = read_table(
+            nights_file, ("run", "night", "leaked", "defender_spend_eur", "attacker_spend_eur")
+        )
         _check_grid(nights, nights_file, summary["runs"], summary["nights"])
     return ResultFolder(path, kind, summary, scenario, replay, runs, nights)
 

@@ -71,7 +71,11 @@ def histogram_edges(samples: list[np.ndarray], integer: bool, target_bins: int =
         return np.array([-0.5, 0.5]) if integer else np.array([0.0, 1.0])
     lo, hi = float(values.min()), float(values.max())
     if integer:
-        width = 1.0 if hi - lo + 1 <= 2 * target_bins else math.ceil(nice_step((hi - lo + 1) / target_bins))
+        width = (
+            1.0
+            if hi - lo + 1 <= 2 * target_bins
+            else math.ceil(nice_step((hi - lo + 1) / target_bins))
+        )
         start = math.floor(lo / width) * width - 0.5
         n = math.floor((hi + 0.5 - start) / width) + 1
         return start + width * np.arange(n + 1)
@@ -144,7 +148,9 @@ def prepare_campaign(result: ResultFolder) -> dict[str, Any]:
     }
 
 
-def _local_xy(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> tuple[np.ndarray, np.ndarray]:
+def _local_xy(
+    lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Equirectangular metres about (lat0, lon0); adequate for simplification tolerances."""
     k = math.pi / 180 * EARTH_RADIUS_M
     return (lon - lon0) * k * math.cos(math.radians(lat0)), (lat - lat0) * k
@@ -157,26 +163,24 @@ def rdp_keep(points: np.ndarray, tol: float) -> np.ndarray:
         return np.arange(n)
     keep = np.zeros(n, dtype=bool)
     keep[[0, n - 1]] = True
-    stack = [(0, n - 1)]
-    while stack:
-        i, j = stack.pop()
-        if j - i < 2:
-            continue
-        a, b = points[i], points[j]
-        seg = b - a
-        inner = points[i + 1 : j] - a
-        seg2 = float(seg @ seg)
-        if seg2 > 0:
-            u = np.clip(inner @ seg / seg2, 0.0, 1.0)
-            d = np.linalg.norm(inner - u[:, None] * seg, axis=1)
-        else:
-            d = np.linalg.norm(inner, axis=1)
-        k = int(np.argmax(d))
-        if d[k] > tol:
-            mid = i + 1 + k
-            keep[mid] = True
-            stack += [(i, mid), (mid, j)]
-    return np.flatnonzero(keep)
+    idx = np.arange(n)
+    while True:
+        # every point's chord: the kept points before and after it; all chords split at once
+        kept = np.flatnonzero(keep)
+        seg = np.searchsorted(kept, idx, side="right") - 1
+        seg = np.minimum(seg, len(kept) - 2)
+        a, b = points[kept[seg]], points[kept[seg + 1]]
+        ab = b - a
+        ab2 = np.einsum("ij,ij->i", ab, ab)
+        u = np.clip(np.einsum("ij,ij->i", points - a, ab) / np.where(ab2 > 0, ab2, 1.0), 0.0, 1.0)
+        d = np.linalg.norm(points - a - u[:, None] * ab, axis=1)
+        d[keep] = -1.0
+        best = np.maximum.reduceat(d, kept[:-1])  # seg is sorted: chord k starts at kept[k]
+        split = (d > tol) & (d == best[seg])
+        if not split.any():
+            return kept
+        first = np.unique(seg[split], return_index=True)[1]
+        keep[np.flatnonzero(split)[first]] = True
 
 
 def _cut_path(path: np.ndarray, end: float) -> np.ndarray:
@@ -270,7 +274,7 @@ def prepare_replay(
             "launched": len(launched),
             "shown": len(shown),
             "points_in": int(sum(len(paths[i]) for i in launched)),
-            "points_shown": int(len(flat)),
+            "points_shown": len(flat),
             "engagements": len(eng["unit"]),
             "engagements_shown": len(keep_e),
         },

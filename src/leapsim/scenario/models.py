@@ -54,7 +54,8 @@ class EffectorType(StrictModel):
     """A fire-unit type: envelope, fire channels, magazine, cost, and Pk per threat family.
 
     The kill probability of one engagement against a threat at ground range ``r`` is
-    ``pk[family] * (1 - pk_range_falloff * r / max_range_m)``.
+    ``pk[family] * (1 - pk_range_falloff * r / max_range_m)``; in tracked sensing it is also
+    multiplied by ``exp(-(e / acquisition_basket_m)² / 2)`` for a track position error ``e``.
     """
 
     kind: EffectorKind
@@ -82,6 +83,15 @@ class EffectorType(StrictModel):
     )
     pk_range_falloff: Probability = Field(
         default=0.0, description="Fraction of Pk lost at maximum range (linear in range)."
+    )
+    acquisition_basket_m: float | None = Field(
+        default=None,
+        gt=0,
+        le=1_000_000,
+        description=(
+            "Track position error the unit's own seeker/fire control absorbs (sensing: tracked): "
+            "Pk is multiplied by exp(-(error/basket)^2/2). None: the default of its kind."
+        ),
     )
     source: str = Field(min_length=3)
 

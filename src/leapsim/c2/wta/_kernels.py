@@ -400,124 +400,223 @@ def local_search(sol, inst, dirty, eps):
 
 
 @njit(cache=True)
-def _heap_push(hk, hv, size, key, val):
-    pos = size
-    while pos > 0:
-        parent = (pos - 1) >> 1
-        if hk[parent] <= key:
-            break
-        hk[pos] = hk[parent]
-        hv[pos] = hv[parent]
-        pos = parent
-    hk[pos] = key
-    hv[pos] = val
-    return size + 1
+def linear_assignment(c):
+    """Minimum-cost perfect assignment of a square cost matrix, returning the column of each
+    row: the shortest augmenting path algorithm of Jonker and Volgenant (1987, Computing 38),
+    with column reduction, reduction transfer and augmenting row reduction. The row-reduction
+    phase is capped (near-ties can make it crawl); the augmentation phase is exact regardless."""
+    n = c.shape[0]
+    rowsol = np.full(n, -1, np.int64)
+    colsol = np.full(n, -1, np.int64)
+    v = np.empty(n)
+    matches = np.zeros(n, np.int64)
+    free = np.empty(n, np.int64)
+    collist = np.empty(n, np.int64)
+    d = np.empty(n)
+    pred = np.empty(n, np.int64)
+    for j in range(n - 1, -1, -1):
+        mn = c[0, j]
+        imin = 0
+        for i in range(1, n):
+            if c[i, j] < mn:
+                mn = c[i, j]
+                imin = i
+        v[j] = mn
+        matches[imin] += 1
+        if matches[imin] == 1:
+            rowsol[imin] = j
+            colsol[j] = imin
+        elif v[j] < v[rowsol[imin]]:
+            j1 = rowsol[imin]
+            rowsol[imin] = j
+            colsol[j] = imin
+            colsol[j1] = -1
+        else:
+            colsol[j] = -1
+    numfree = 0
+    for i in range(n):
+        if matches[i] == 0:
+            free[numfree] = i
+            numfree += 1
+        elif matches[i] == 1:
+            j1 = rowsol[i]
+            mn = np.inf
+            for j in range(n):
+                if j != j1:
+                    h = c[i, j] - v[j]
+                    if h < mn:
+                        mn = h
+            if mn < np.inf:
+                v[j1] = v[j1] - mn
+    steps = 0
+    for _ in range(2):
+        k = 0
+        prvnumfree = numfree
+        numfree = 0
+        while k < prvnumfree:
+            steps += 1
+            if steps > 4 * n:
+                for kk in range(k, prvnumfree):
+                    free[numfree] = free[kk]
+                    numfree += 1
+                break
+            i = free[k]
+            k += 1
+            umin = c[i, 0] - v[0]
+            j1 = 0
+            j2 = -1
+            usubmin = np.inf
+            for j in range(1, n):
+                h = c[i, j] - v[j]
+                if h < usubmin:
+                    if h >= umin:
+                        usubmin = h
+                        j2 = j
+                    else:
+                        usubmin = umin
+                        umin = h
+                        j2 = j1
+                        j1 = j
+            i0 = colsol[j1]
+            if umin < usubmin:
+                v[j1] = v[j1] - (usubmin - umin)
+            elif i0 > -1 and j2 >= 0:
+                j1 = j2
+                i0 = colsol[j2]
+            rowsol[i] = j1
+            colsol[j1] = i
+            if i0 > -1:
+                rowsol[i0] = -1
+                if umin < usubmin:
+                    k -= 1
+                    free[k] = i0
+                else:
+                    free[numfree] = i0
+                    numfree += 1
+    for f in range(numfree):
+        freerow = free[f]
+        for j in range(n):
+            d[j] = c[freerow, j] - v[j]
+            pred[j] = freerow
+            collist[j] = j
+        low = 0
+        up = 0
+        last = 0
+        mn = 0.0
+        endofpath = -1
+        while endofpath < 0:
+            if up == low:
+                last = low - 1
+                mn = d[collist[up]]
+                up += 1
+                for k in range(up, n):
+                    j = collist[k]
+                    h = d[j]
+                    if h <= mn:
+                        if h < mn:
+                            up = low
+                            mn = h
+                        collist[k] = collist[up]
+                        collist[up] = j
+                        up += 1
+                for k in range(low, up):
+                    if colsol[collist[k]] < 0:
+                        endofpath = collist[k]
+                        break
+            if endofpath < 0:
+                j1 = collist[low]
+                low += 1
+                i = colsol[j1]
+                h = c[i, j1] - v[j1] - mn
+                for k in range(up, n):
+                    j = collist[k]
+                    v2 = c[i, j] - v[j] - h
+                    if v2 < d[j]:
+                        pred[j] = i
+                        if v2 == mn:
+                            if colsol[j] < 0:
+                                endofpath = j
+                                break
+                            collist[k] = collist[up]
+                            collist[up] = j
+                            up += 1
+                        d[j] = v2
+        for k in range(last + 1):
+            j1 = collist[k]
+            v[j1] = v[j1] + d[j1] - mn
+        while True:
+            i = pred[endofpath]
+            colsol[endofpath] = i
+            j1 = endofpath
+            endofpath = rowsol[i]
+            rowsol[i] = j1
+            if i == freerow:
+                break
+    return rowsol
 
 
 @njit(cache=True)
-def _heap_pop(hk, hv, size):
-    key = hk[0]
-    val = hv[0]
-    size -= 1
-    lk = hk[size]
-    lv = hv[size]
-    pos = 0
-    while True:
-        c = 2 * pos + 1
-        if c >= size:
-            break
-        if c + 1 < size and hk[c + 1] < hk[c]:
-            c += 1
-        if hk[c] >= lk:
-            break
-        hk[pos] = hk[c]
-        hv[pos] = hv[c]
-        pos = c
-    if size > 0:
-        hk[pos] = lk
-        hv[pos] = lv
-    return key, val, size
-
-
-@njit(cache=True)
-def sparse_assignment(ptr, col, cost, nr, nc):
-    """Minimum-cost assignment of every row to a distinct column on a sparse cost matrix (row r
-    may take columns ``col[ptr[r]:ptr[r+1]]`` at ``cost[...]``), by successive shortest
-    augmenting paths with Dijkstra on reduced costs (Jonker, Volgenant 1987; Crouse 2016, IEEE
-    Trans. Aerosp. Electron. Syst. 52(4)). Returns the column of each row, or -1 for all rows if
-    no complete assignment exists."""
+def _assignment_rect(c, nr):
+    """Minimum-cost assignment of the first ``nr`` rows of ``c`` to distinct columns by shortest
+    augmenting paths (the rectangular form of Crouse 2016, IEEE Trans. Aerosp. Electron. Syst.
+    52(4)); better than padding to a square when rows are few. Returns each row's column."""
+    nc = c.shape[1]
     u = np.zeros(nr)
     w = np.zeros(nc)
+    path = np.full(nc, -1, np.int64)
     col4row = np.full(nr, -1, np.int64)
     row4col = np.full(nc, -1, np.int64)
-    dist = np.full(nc, np.inf)
-    pred = np.full(nc, -1, np.int64)
-    final = np.zeros(nc, np.bool_)
-    touched = np.empty(nc, np.int64)
-    rowd = np.zeros(nr)
-    visited = np.empty(nr, np.int64)
-    cap = col.size + 1
-    hk = np.empty(cap)
-    hv = np.empty(cap, np.int64)
+    shortest = np.empty(nc)
+    remaining = np.empty(nc, np.int64)
+    in_r = np.zeros(nr, np.bool_)
+    in_c = np.zeros(nc, np.bool_)
     for cur in range(nr):
-        nt = 0
-        nv = 0
-        hs = 0
+        min_val = 0.0
         i = cur
-        di = 0.0
-        rowd[cur] = 0.0
-        visited[nv] = cur
-        nv += 1
+        n_rem = nc
+        for it in range(nc):
+            remaining[it] = nc - it - 1
+        in_r[:] = False
+        in_c[:] = False
+        shortest[:] = np.inf
         sink = -1
-        lowest = 0.0
-        while True:
-            for e in range(ptr[i], ptr[i + 1]):
-                j = col[e]
-                if final[j]:
-                    continue
-                nd = di + cost[e] - u[i] - w[j]
-                if nd < dist[j]:
-                    if dist[j] == np.inf:
-                        touched[nt] = j
-                        nt += 1
-                    dist[j] = nd
-                    pred[j] = i
-                    hs = _heap_push(hk, hv, hs, nd, j)
-            j = -1
-            while hs > 0:
-                d, jj, hs = _heap_pop(hk, hv, hs)
-                if not final[jj] and d <= dist[jj]:
-                    j = jj
-                    break
-            if j < 0:
-                col4row[:] = -1
-                return col4row
-            final[j] = True
-            lowest = dist[j]
-            if row4col[j] < 0:
+        while sink == -1:
+            index = -1
+            lowest = np.inf
+            in_r[i] = True
+            base = min_val - u[i]
+            for it in range(n_rem):
+                j = remaining[it]
+                r = base + c[i, j] - w[j]
+                if r < shortest[j]:
+                    path[j] = i
+                    shortest[j] = r
+                if shortest[j] < lowest or (shortest[j] == lowest and row4col[j] == -1):
+                    lowest = shortest[j]
+                    index = it
+            min_val = lowest
+            j = remaining[index]
+            if row4col[j] == -1:
                 sink = j
-                break
-            i = row4col[j]
-            di = lowest
-            rowd[i] = di
-            visited[nv] = i
-            nv += 1
-        for t in range(nv):
-            r = visited[t]
-            u[r] += lowest - rowd[r]
-        for t in range(nt):
-            j = touched[t]
-            if final[j]:
-                w[j] -= lowest - dist[j]
-            dist[j] = np.inf
-            final[j] = False
+            else:
+                i = row4col[j]
+            in_c[j] = True
+            n_rem -= 1
+            remaining[index] = remaining[n_rem]
+        u[cur] += min_val
+        for i in range(nr):
+            if in_r[i] and i != cur:
+                u[i] += min_val - shortest[col4row[i]]
+        for j in range(nc):
+            if in_c[j]:
+                w[j] -= min_val - shortest[j]
         j = sink
         while True:
-            i = pred[j]
+            i = path[j]
             row4col[j] = i
-            nxt_j = col4row[i]
+            tmp = col4row[i]
             col4row[i] = j
-            j = nxt_j
+            j = tmp
             if i == cur:
                 break
     return col4row
@@ -575,42 +674,29 @@ def assignment_move(sol, inst, hold, rng, frac, dirty):
             i = rtype[r]
             before += ucost[i] - v[j] * surv[j] * (1.0 / q[i, j] - 1.0)
             move(rows[r], i, -1, sol, inst)
-    nnz = 0
+    n_held = 0
+    for r in range(nr):
+        if origin[r] < 0:
+            n_held += 1
+    n_dummy = nr if (hold or n_held > 0) else 0
+    size = n + n_dummy
+    big = 10.0 * (1.0 + v.sum() + nr * ucost.max())
+    c = np.zeros((size, size))
     for r in range(nr):
         i = rtype[r]
-        nnz += cptr[i + 1] - cptr[i] + 2
-    ptr = np.zeros(nr + 1, np.int64)
-    col = np.empty(nnz, np.int64)
-    cost = np.empty(nnz)
-    e = 0
-    for r in range(nr):
-        i = rtype[r]
-        has_origin = origin[r] < 0
-        for t in range(cptr[i], cptr[i + 1]):
-            j = cand[t]
-            if cnt[j] < maxs[j]:
-                col[e] = j
-                cost[e] = ucost[i] - v[j] * surv[j] * p[i, j]
-                e += 1
-                if j == origin[r]:
-                    has_origin = True
-        if not has_origin:
-            j = origin[r]
-            col[e] = j
-            cost[e] = ucost[i] - v[j] * surv[j] * p[i, j]
-            e += 1
-        if hold or origin[r] < 0:
-            col[e] = n + r
-            cost[e] = 0.0
-            e += 1
-        ptr[r + 1] = e
-    res = sparse_assignment(ptr, col[:e], cost[:e], nr, n + nr)
+        for j in range(n):
+            if iscand[i, j] and cnt[j] < maxs[j]:
+                c[r, j] = ucost[i] - v[j] * surv[j] * p[i, j]
+            else:
+                c[r, j] = big
+        j = origin[r]
+        if j >= 0:
+            c[r, j] = ucost[i] - v[j] * surv[j] * p[i, j]
+    res = _assignment_rect(c, nr) if 3 * nr < size else linear_assignment(c)
     after = 0.0
     for r in range(nr):
         j = res[r]
-        if res[0] < 0:
-            j = origin[r]  # cannot happen: the old assignment is feasible; restore it anyway
-        if j >= n:
+        if j >= n or c[r, j] >= big:
             j = -1
         i = rtype[r]
         if j >= 0:
@@ -628,21 +714,51 @@ def assignment_move(sol, inst, hold, rng, frac, dirty):
 
 
 @njit(cache=True)
-def ruin_recreate(sol, inst, rng, n_ruin, dirty):
-    """Ruin and recreate (Schrimpf et al. 2000, J. Comput. Phys. 159): clear ``n_ruin`` random
-    occupied targets, then insert the freed and held-back units in random order, each at its best
-    candidate target by marginal return (held back when no shot pays)."""
+def _clear_target(j, sol, inst, freed, nf):
+    head = sol[1]
+    tstart = inst[10]
+    while head[j] >= 0:
+        k = head[j]
+        i = _type_of(k, tstart)
+        move(k, i, -1, sol, inst)
+        freed[nf] = i
+        nf += 1
+    sol[4][j] = 1.0
+    return nf
+
+
+@njit(cache=True)
+def ruin_recreate(sol, inst, rng, n_ruin, related, dirty):
+    """Ruin and recreate (Schrimpf et al. 2000, J. Comput. Phys. 159): clear ``n_ruin``
+    occupied targets, then re-insert the freed and held-back units. With ``related`` the cleared
+    targets are related (Shaw 1998): after a random first one, each next one is a good candidate
+    target of a weapon type freed so far, so the freed units can trade places. Units go back in
+    random order, each at its best candidate target by marginal return (held back when no shot
+    pays)."""
     tgt, head, nxt, _, surv, cnt = sol
     v, p, q, ucost, maxs, cptr, cand, rptr, rev, iscand, tstart = inst
-    for _ in range(n_ruin):
-        j = tgt[rng_int(rng, tgt.size)]
-        if j < 0:
+    freed = np.empty(tgt.size, np.int64)
+    nf = 0
+    j0 = tgt[rng_int(rng, tgt.size)]
+    if j0 >= 0:
+        nf = _clear_target(j0, sol, inst, freed, nf)
+        dirty[j0] = True
+    for _ in range(4 * n_ruin):
+        if n_ruin <= 1:
+            break
+        if related and nf > 0:
+            i = freed[rng_int(rng, nf)]
+            width = min(16, cptr[i + 1] - cptr[i])
+            if width == 0:
+                continue
+            j = cand[cptr[i] + rng_int(rng, width)]
+        else:
+            j = tgt[rng_int(rng, tgt.size)]
+        if j < 0 or cnt[j] == 0:
             continue
-        while head[j] >= 0:
-            k = head[j]
-            move(k, _type_of(k, tstart), -1, sol, inst)
-        surv[j] = 1.0
+        nf = _clear_target(j, sol, inst, freed, nf)
         dirty[j] = True
+        n_ruin -= 1
     pool = np.flatnonzero(tgt < 0)
     shuffle(pool, rng)
     for k in pool:
@@ -662,7 +778,9 @@ def ruin_recreate(sol, inst, rng, n_ruin, dirty):
 
 
 @njit(cache=True)
-def iterated_search(cur, best, inst, hold, rng, n_iter, ruin_max, lap_prob, lap_frac, accept):
+def iterated_search(
+    cur, best, inst, hold, rng, n_iter, ruin_max, related, lap_prob, lap_frac, accept
+):
     """Iterated local search with large neighbourhoods, ``n_iter`` iterations.
 
     ``cur`` and ``best`` are solution tuples (updated in place, so a caller may resume). Each
@@ -688,7 +806,7 @@ def iterated_search(cur, best, inst, hold, rng, n_iter, ruin_max, lap_prob, lap_
         if rng_uniform(rng) < lap_prob:
             assignment_move(trial, inst, hold, rng, lap_frac, dirty)
         else:
-            ruin_recreate(trial, inst, rng, 1 + rng_int(rng, ruin_max), dirty)
+            ruin_recreate(trial, inst, rng, 1 + rng_int(rng, ruin_max), related, dirty)
         local_search(trial, inst, dirty, eps)
         refresh_survival(trial, inst)
         f = objective(trial, inst)

@@ -17,22 +17,31 @@ from leapsim.c2.wta.problem import WTAProblem
 
 
 def build_instance(problem: WTAProblem, n_candidates: int | None) -> tuple:
-    """Kernel instance tuple with the ``n_candidates`` best targets of each type by first-shot
-    return ``v_j p_ij`` (all permitted targets with p > 0 when None)."""
+    """Kernel instance tuple. A pair (i, j) is a candidate when j is among the ``n_candidates``
+    best targets of type i by first-shot return ``v_j p_ij`` or by ``p_ij``, or i is among the
+    ``n_candidates`` best types of target j by ``p_ij``; None makes every permitted pair with
+    p > 0 and v > 0 a candidate. Candidates of a type are listed best ``v_j p_ij`` first."""
     m, n = problem.n_types, problem.n_targets
     v = problem.values
     p = problem.p
     q = np.maximum(1.0 - p, K.QMIN)
     usable = problem.allowed & (p > 0) & (v[None, :] > 0)
-    score = np.where(usable, v[None, :] * p, -np.inf)
-    k = n if n_candidates is None else min(n, int(n_candidates))
-    order = np.argsort(-score, axis=1, kind="stable")[:, :k]
-    keep = np.take_along_axis(usable, order, axis=1)
-    cptr = np.concatenate([[0], np.cumsum(keep.sum(axis=1))]).astype(np.int64)
-    cand = order[keep].astype(np.int64)
-    iscand = np.zeros((m, n), dtype=np.bool_)
-    rows = np.repeat(np.arange(m), keep.sum(axis=1))
-    iscand[rows, cand] = True
+    ret = np.where(usable, v[None, :] * p, -np.inf)
+    if n_candidates is None or n_candidates >= min(m, n):
+        iscand = usable.copy()
+    else:
+        c = int(n_candidates)
+        pk = np.where(usable, p, -np.inf)
+        iscand = np.zeros((m, n), dtype=np.bool_)
+        rows = np.arange(m)[:, None]
+        iscand[rows, np.argpartition(-ret, c - 1, axis=1)[:, :c]] = True
+        iscand[rows, np.argpartition(-pk, c - 1, axis=1)[:, :c]] = True
+        iscand[np.argpartition(-pk, c - 1, axis=0)[:c, :], np.arange(n)[None, :]] = True
+        iscand &= usable
+    order = np.argsort(np.where(iscand, -ret, np.inf), axis=1, kind="stable")
+    counts = iscand.sum(axis=1)
+    cptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    cand = order[np.arange(n)[None, :] < counts[:, None]].astype(np.int64)
     rev_t, rev_j = np.nonzero(iscand.T)
     rptr = np.concatenate([[0], np.cumsum(np.bincount(rev_t, minlength=n))]).astype(np.int64)
     rev = rev_j.astype(np.int64)

@@ -70,9 +70,9 @@
     for (const m of [1, 2, 5, 10]) if (m * e >= raw * (1 - 1e-9)) return m * e;
     return 10 * e;
   }
-  function ticks(lo, hi, n) {
+  function ticks(lo, hi, n, integer) {
     if (!(hi > lo)) { hi = lo + 1; }
-    const step = niceStep((hi - lo) / n);
+    const step = Math.max(integer ? 1 : 0, niceStep((hi - lo) / n));
     const a = Math.floor(lo / step + 1e-9) * step, b = Math.ceil(hi / step - 1e-9) * step;
     const out = [];
     for (let v = a; v <= b + step * 1e-6; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
@@ -174,7 +174,7 @@
     const { svg, width, height } = newSvg(container, 230);
     let ymax = 0;
     for (const s of series) for (const c of s.hist.counts) ymax = Math.max(ymax, c);
-    const ty = ticks(0, ymax || 1, 4), yTop = ty[ty.length - 1];
+    const ty = ticks(0, ymax || 1, 4, true), yTop = ty[ty.length - 1];
     const lo = edges[0], hiE = edges[edges.length - 1];
     const x = (v) => left + ((v - lo) / (hiE - lo || 1)) * (width - left - right);
     const y = (v) => height - bottom - (v / yTop) * (height - top - bottom);
@@ -298,10 +298,10 @@
   }
 
   /* One row per result: mean and 95 % CI on a shared axis. */
-  function forestChart(container, rows, unit) {
+  function forestChart(container, rows, unit, limit) {
     rows = rows.filter((r) => r.stats && r.stats.mean !== null && r.stats.mean !== undefined);
     if (!rows.length) return empty(container, "n/a");
-    const rowH = 22, top = 4, bottom = 22, left = labelWidth(rows.map((r) => r.name)), right = 64;
+    const rowH = 22, top = limit ? 16 : 4, bottom = 22, left = labelWidth(rows.map((r) => r.name)), right = 64;
     const { svg, width } = newSvg(container, top + bottom + rowH * rows.length);
     let lo = Infinity, hi = -Infinity;
     for (const r of rows) {
@@ -317,6 +317,11 @@
     for (const v of tk) {
       el("line", { x1: x(v), x2: x(v), y1: top, y2: yb }, g);
       txt(ax, x(v), yb + 15, axisLabel(v, unit), { "text-anchor": "middle" });
+    }
+    if (limit !== undefined && limit.x >= a && limit.x <= b) {
+      el("line", { x1: x(limit.x), x2: x(limit.x), y1: top, y2: yb, stroke: "#868e96",
+        "stroke-dasharray": "4 3" }, svg);
+      txt(svg, x(limit.x), 10, limit.label, { "text-anchor": "middle" });
     }
     rows.forEach((r, i) => {
       const y = top + i * rowH + rowH / 2;
@@ -509,18 +514,23 @@
         ctx.beginPath(); ctx.arc(X, Y, 4.5, 0, 2 * Math.PI);
         ctx.fillStyle = KIND_COLOR[u.kind] || "#555"; ctx.fill(); ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.stroke();
       }
+      this.drawScale(ctx);
+      this.render();
+    }
+    /* Sites go above the moving threats, so that their names stay readable. */
+    drawSites(ctx) {
       ctx.font = "600 11.5px sans-serif"; ctx.textAlign = "left";
       for (const s of this.scn.sites || []) {
         const X = this.sx(s.lon), Y = this.sy(s.lat);
         ctx.fillStyle = "#14304d"; ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5;
         ctx.fillRect(X - 5, Y - 5, 10, 10); ctx.strokeRect(X - 5, Y - 5, 10, 10);
-        if (this.layers.labels) {
-          ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,0.85)"; ctx.strokeText(s.name, X + 8, Y + 4);
-          ctx.fillStyle = "#14304d"; ctx.fillText(s.name, X + 8, Y + 4);
-        }
       }
-      this.drawScale(ctx);
-      this.render();
+      if (!this.layers.labels) return;
+      for (const s of this.scn.sites || []) {
+        const X = this.sx(s.lon), Y = this.sy(s.lat);
+        ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,0.9)"; ctx.strokeText(s.name, X + 8, Y + 4);
+        ctx.fillStyle = "#14304d"; ctx.fillText(s.name, X + 8, Y + 4);
+      }
     }
     drawAxes(ctx) {
       const sites = {};
@@ -575,8 +585,8 @@
       const ctx = this.canvas.getContext("2d");
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.drawImage(this.base, 0, 0);
-      if (!this.replay) return;
       ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+      if (!this.replay) { this.drawSites(ctx); return; }
       const T = this.time, rp = this.replay;
       const pos = new Array(this.threats.length);
       const groups = {};
@@ -623,13 +633,6 @@
         hitAt.n += 1;
         impacts.set(key, hitAt);
       }
-      ctx.font = "700 10px sans-serif"; ctx.textAlign = "center";
-      for (const h of impacts.values()) {
-        const bx = h.X + 9, by = h.Y - 9, r = h.n > 1 ? 8 : 5;
-        ctx.beginPath(); ctx.arc(bx, by, r, 0, 2 * Math.PI);
-        ctx.fillStyle = "#c92a2a"; ctx.fill(); ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.stroke();
-        if (h.n > 1) { ctx.fillStyle = "#fff"; ctx.fillText(String(h.n), bx, by + 3.5); }
-      }
       // engagements in progress, and recent kills
       const e = rp.engagements;
       for (let k = 0; k < e.unit.length; k++) {
@@ -657,6 +660,14 @@
         }
         ctx.fillStyle = FAMILY_COLOR[fam] || "#e8590c"; ctx.fill();
         ctx.strokeStyle = "rgba(255,255,255,0.9)"; ctx.lineWidth = 0.8; ctx.stroke();
+      }
+      this.drawSites(ctx);
+      ctx.font = "700 10px sans-serif"; ctx.textAlign = "center";
+      for (const h of impacts.values()) {
+        const r = h.n > 9 ? 9 : h.n > 1 ? 8 : 5, bx = h.X - 10, by = h.Y - 10;
+        ctx.beginPath(); ctx.arc(bx, by, r, 0, 2 * Math.PI);
+        ctx.fillStyle = "#c92a2a"; ctx.fill(); ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.stroke();
+        if (h.n > 1) { ctx.fillStyle = "#fff"; ctx.fillText(String(h.n), bx, by + 3.5); }
       }
     }
     hit(px, py) {
@@ -732,7 +743,9 @@
         row("●", "#c92a2a", "leakers at a site (number)");
         row("—", "#1c7ed6", "engagement in progress");
       }
-      L.innerHTML = rows.join("");
+      L.innerHTML = '<div class="legend-head" title="show or hide the legend">Legend</div>' +
+        '<div class="legend-body">' + rows.join("") + "</div>";
+      L.querySelector(".legend-head").addEventListener("click", () => L.classList.toggle("collapsed"));
     }
     writeNote() {
       const n = this.card.querySelector(".replay-note");
@@ -811,7 +824,7 @@
       ts.push(t); air.push(a - k - l); kil.push(k); lea.push(l);
     }
     const ymax = Math.max(1, ...air, ...kil, ...lea);
-    const ty = ticks(0, ymax, 3), yTop = ty[ty.length - 1];
+    const ty = ticks(0, ymax, 3, true), yTop = ty[ty.length - 1];
     const x = (t) => left + (t / D) * (width - left - right);
     const y = (v) => height - bottom - (v / yTop) * (height - top - bottom);
     const g = el("g", { class: "grid" }, svg), ax = el("g", { class: "axis" }, svg);
@@ -888,7 +901,9 @@
       const rows = [];
       for (const m in h.layer_exhausted || {}) rows.push({ name: m, color: "#e67700", stats: h.layer_exhausted[m] });
       if (h.leakage_threshold) rows.push({ name: "leak threshold", color: "#c92a2a", stats: h.leakage_threshold });
-      if (rows.length) forestChart(div, rows, "nights"); else div.textContent = "";
+      const n = r.campaign.nights.length;
+      if (rows.length) forestChart(div, rows, "nights", { x: n + 0.5, label: "end of campaign" });
+      else div.textContent = "";
     } else if (kind === "compare-night" || kind === "compare-cum") {
       const col = div.getAttribute("data-column");
       const camp = results.map((x, i) => [x, i]).filter(([x]) => x.campaign);

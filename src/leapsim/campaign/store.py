@@ -1,0 +1,163 @@
+"""The results folder of a campaign (``docs/results.md``): ``nights.parquet``, ``summary.json``
+and ``scenario.json``, each written atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import leapsim
+from leapsim.atomic import write_json_atomic
+from leapsim.campaign.montecarlo import CampaignResult
+from leapsim.campaign.simulate import LEAKAGE
+from leapsim.engine import TOTAL_METRICS
+from leapsim.experiments.stats import mean_ci
+from leapsim.experiments.store import scenario_geometry, write_table
+from leapsim.scenario import ResolvedScenario
+
+SUMMED = (
+    "launched",
+    "killed",
+    "leaked",
+    "airborne",
+    "shots",
+    "value_lost_eur",
+    "defender_spend_eur",
+    "attacker_spend_eur",
+    "raid_size",
+    "units_lost",
+    "production_spend_eur",
+)
+TOTALS = (*TOTAL_METRICS, "raid_size", "unmodelled", "units_lost", "production_spend_eur")
+_TOTALLED_PREFIXES = ("launched.", "unmodelled.", "fired.", "delivered.", "lost.")
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+def run_totals(result: CampaignResult) -> dict[str, np.ndarray]:
+    """Per-run totals over the campaign: sums of the nightly counts and costs, the ratios of
+    those sums (cost-exchange ratio Σ defender / Σ attacker spend, cost per kill, leak rate),
+    and per munition the rounds fired, delivered and lost and the stock after the last night."""
+    totals = {name: result.grid(name).sum(axis=1) for name in SUMMED}
+    totals["cost_exchange_ratio"] = _ratio(
+        totals["defender_spend_eur"], totals["attacker_spend_eur"]
+    )
+    totals["cost_per_kill_eur"] = _ratio(totals["defender_spend_eur"], totals["killed"])
+    totals["leak_rate"] = _ratio(totals["leaked"], totals["launched"])
+    unmodelled = [n for n in result.columns if n.startswith("unmodelled.")]
+    totals["unmodelled"] = sum(
+        (result.grid(n).sum(axis=1) for n in unmodelled), np.zeros(result.runs, np.int64)
+    )
+    for name in result.columns:
+        if name.startswith(_TOTALLED_PREFIXES):
+            totals[name] = result.grid(name).sum(axis=1)
+        elif name.startswith(("stock.", "stock_by_nation.")):
+            totals[name] = result.grid(name)[:, -1]
+    return totals
+
+
+def horizon_stats(nights_to_event: np.ndarray, nights: int) -> dict[str, Any]:
+    """Mean and 95 % CI of the night an event first happens; runs where it never happens count
+    as ``nights + 1`` (right-censored: then the mean is a lower bound). ``reached``: the
+    fraction of runs where it happened."""
+    x = np.asarray(nights_to_event, float)
+    return {
+        **mean_ci(x),
+        "reached": float(np.mean(x <= nights)) if x.size else 0.0,
+        "censored_at": nights + 1,
+    }
+
+
+def per_night_stats(result: CampaignResult) -> dict[str, dict[str, list]]:
+    """Mean and 95 % CI over runs of every nightly column, one entry per night."""
+    out = {}
+    for name in result.columns:
+        if name in ("run", "night"):
+            continue
+        grid = result.grid(name)
+        stats = [mean_ci(grid[:, n]) for n in range(result.nights)]
+        out[name] = {key: [s[key] for s in stats] for key in ("mean", "ci_low", "ci_high")}
+    return out
+
+
+def campaign_summary(
+    result: CampaignResult, scenario_file: str, config_file: str | None
+) -> dict[str, Any]:
+    """The ``summary.json`` document of a campaign study."""
+    job, nights = result.job, result.nights
+    params, plan = job.params, job.plan
+    totals = run_totals(result)
+    exhausted = {m: horizon_stats(result.horizon[m], nights) for m in plan.munitions}
+    first_event = np.min(np.stack(list(result.horizon.values())), axis=0)
+    return {
+        "kind": "campaign",
+        "leapsim_version": leapsim.__version__,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scenario": {"name": params.name, "file": scenario_file},
+        "runs": result.runs,
+        "nights": nights,
+        "seed": job.seed,
+        "policy": params.doctrine.policy,
+        "pooling": job.config.pooling,
+        "threat_model": {
+            "name": job.model.name,
+            "threat_scale": job.threat_scale,
+            "start_month_offset": job.config.start_month_offset,
+        },
+        "config": {"file": config_file, **job.config.model_dump(mode="json")},
+        "metrics": {name: mean_ci(totals[name]) for name in TOTALS},
+        "columns": {n: mean_ci(v) for n, v in totals.items() if n not in TOTALS and "." in n},
+        "horizon": {
+            "layer_exhausted": exhausted,
+            "leakage_threshold": horizon_stats(result.horizon[LEAKAGE], nights),
+            "sustainability": horizon_stats(first_event, nights),
+            "leak_rate_threshold": job.config.horizon.leak_rate,
+        },
+        "per_night": per_night_stats(result),
+        "munitions": {
+            name: {
+                "initial_stock": int(plan.depot0[m].sum() + _loaded(plan, m)),
+                "initial_depot": {
+                    nation: int(plan.depot0[m, j])
+                    for j, nation in enumerate(plan.nations)
+                    if plan.holds[m, j]
+                },
+                "delivered": int(plan.deliveries[:, m].sum()),
+                "production_cost_eur": float(plan.production_cost_eur[:, m].sum()),
+                "pooled": bool(plan.lend[m]),
+            }
+            for m, name in enumerate(plan.munitions)
+        },
+        "families": {"modelled": list(plan.modelled), "unmodelled": list(plan.unmodelled)},
+        "nations": list(plan.nations),
+        "threat_types": list(params.threat_types.names),
+        "effector_types": list(params.effector_types.names),
+        "sites": list(params.site_names),
+    }
+
+
+def _loaded(plan, m: int) -> int:
+    return int(plan.unit_load[plan.unit_munition == m].sum())
+
+
+def write_campaign_results(
+    out_dir: str | os.PathLike[str],
+    result: CampaignResult,
+    resolved: ResolvedScenario,
+    config_file: str | None,
+) -> dict[str, Any]:
+    """Write nights.parquet, summary.json and scenario.json; return the summary."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_table(out / "nights.parquet", result.columns)
+    write_json_atomic(out / "scenario.json", scenario_geometry(resolved, result.job.params))
+    summary = campaign_summary(result, resolved.file, config_file)
+    write_json_atomic(out / "summary.json", summary)
+    return summary

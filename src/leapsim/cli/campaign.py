@@ -1,0 +1,188 @@
+"""``leapsim campaign``: nights of raids from the threat model against one defence, with stocks,
+resupply and losses carried from night to night."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from leapsim.campaign import (
+    CampaignConfig,
+    CampaignJob,
+    compile_plan,
+    load_campaign_config,
+    run_campaign,
+    write_campaign_results,
+)
+from leapsim.campaign.store import campaign_summary
+from leapsim.cli.app import app
+from leapsim.cli.console import console, err_console
+from leapsim.cli.run import PARTIAL, _cell, json_summary, resolve_scenario, summary_table
+from leapsim.engine import compile_scenario
+from leapsim.errors import InputError
+from leapsim.experiments.checkpoint import Checkpoint
+from leapsim.experiments.executors import make_executor
+from leapsim.threats import resolve_threat_model
+
+MAX_NIGHTS = 3650
+CAMPAIGN_ROWS = (
+    ("raid_size", "threats drawn (all families)", "{:,.0f}"),
+    ("unmodelled", "  of which unmodelled", "{:,.0f}"),
+    ("units_lost", "fire units lost", "{:,.1f}"),
+    ("production_spend_eur", "production spend (M€)", "M"),
+)
+
+
+def check_options(nights: int, runs: int, threat_scale: float) -> None:
+    if not 1 <= nights <= MAX_NIGHTS:
+        raise InputError.at(f"--nights must be 1 to {MAX_NIGHTS}", field="nights")
+    if runs < 1:
+        raise InputError.at("--runs must be at least 1", field="runs")
+    if not (math.isfinite(threat_scale) and threat_scale >= 0):
+        raise InputError.at(
+            "--threat-scale must be a finite number >= 0",
+            field="threat-scale",
+            hint="1 is the theatre the model was fitted on",
+        )
+
+
+def horizon_table(summary: dict) -> Table:
+    """Night on which each layer runs dry and leakage passes the threshold (mean, 95 % CI)."""
+    nights = summary["nights"]
+    horizon = summary["horizon"]
+    table = Table(
+        title=f"Sustainability horizon: night of first event (count {nights + 1} if none)",
+        title_justify="left",
+    )
+    for column in ("event", "night", "runs reaching it"):
+        table.add_column(column, justify="left" if column == "event" else "right")
+    rows = [(f"{m} exhausted", s) for m, s in horizon["layer_exhausted"].items()]
+    rows.append((f"leak rate > {horizon['leak_rate_threshold']:g}", horizon["leakage_threshold"]))
+    rows.append(("first of these", horizon["sustainability"]))
+    for label, stats in rows:
+        table.add_row(label, _cell(stats, "{:,.1f}"), f"{100 * stats['reached']:.0f} %")
+    return table
+
+
+def campaign_json(summary: dict) -> dict:
+    """The ``--json`` document: ``leapsim run``'s, plus the horizon and campaign totals."""
+
+    def short(stats: dict) -> dict:
+        return {k: stats[k] for k in ("mean", "ci_low", "ci_high", "reached") if k in stats}
+
+    horizon = summary["horizon"]
+    return {
+        **json_summary(summary),
+        "nights": summary["nights"],
+        "pooling": summary["pooling"],
+        "threat_model": summary["threat_model"],
+        "campaign": {key: short(summary["metrics"][key]) for key, _, _ in CAMPAIGN_ROWS},
+        "horizon": {
+            "layer_exhausted": {m: short(s) for m, s in horizon["layer_exhausted"].items()},
+            "leakage_threshold": short(horizon["leakage_threshold"]),
+            "sustainability": short(horizon["sustainability"]),
+        },
+        "unmodelled_families": summary["families"]["unmodelled"],
+    }
+
+
+@app.command()
+def campaign(
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file (or builtin:NAME).")],
+    nights: Annotated[int, typer.Option("--nights", help="Nights in the campaign.")],
+    runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo replications.")] = 20,
+    seed: Annotated[int, typer.Option(help="Study seed; run i uses SeedSequence(seed, (i,)).")] = 1,
+    threat_model: Annotated[
+        str, typer.Option(help="Threat model YAML from `leapsim threat fit`, or default.")
+    ] = "default",
+    threat_scale: Annotated[
+        float, typer.Option(help="Multiplies every raid (another theatre, a share of the raids).")
+    ] = 1.0,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="Campaign YAML: stocks, production, pooling (docs/campaign.md)."),
+    ] = None,
+    pooling: Annotated[
+        str | None, typer.Option(help="national or shared; overrides the config's pooling.")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
+    executor: Annotated[
+        str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (nights.parquet, summary.json, …).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")] = False,
+) -> None:
+    """Run a campaign: each night a raid from the threat model; stocks, resupply and losses carry
+    over; reports per-night series, cumulative cost exchange and the sustainability horizon."""
+    check_options(nights, runs, threat_scale)
+    if report and out is None:
+        raise InputError.at("--report needs --out DIR", field="report")
+    if pooling not in (None, "national", "shared"):
+        raise InputError.at(
+            f"unknown pooling {pooling!r}", field="pooling", hint="use national or shared"
+        )
+    resolved = resolve_scenario(scenario)
+    params = compile_scenario(resolved)
+    settings = CampaignConfig() if config is None else load_campaign_config(config, params)
+    if pooling is not None:
+        settings = settings.model_copy(update={"pooling": pooling})
+    model = resolve_threat_model(threat_model)
+    job = CampaignJob(
+        params, compile_plan(params, settings, nights), settings, model, seed, threat_scale
+    )
+
+    started = time.perf_counter()
+    progress = Progress(
+        TextColumn(f"[bold]{params.name}[/] {nights} nights"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=as_json,
+    )
+    with progress:
+        task = progress.add_task("runs", total=runs)
+        result = run_campaign(
+            job,
+            runs,
+            executor=make_executor(executor, jobs),
+            progress=lambda n: progress.advance(task, n),
+            checkpoint_dir=None if out is None else out / PARTIAL,
+        )
+    config_file = None if config is None else str(config)
+    if out is None:
+        summary = campaign_summary(result, resolved.file, config_file)
+    else:
+        summary = write_campaign_results(out, result, resolved, config_file)
+        Checkpoint(out / PARTIAL, "").clear()
+    if report and out is not None:
+        from leapsim.report import write_report
+
+        write_report([out], out / "report.html")
+    if as_json:
+        print(json.dumps(campaign_json(summary)))
+        return
+    console.print(summary_table({f"{params.name} ({settings.pooling} pooling)": summary}))
+    extra = Table(show_header=False, box=None)
+    for key, label, style in CAMPAIGN_ROWS:
+        extra.add_row(label, _cell(summary["metrics"][key], style))
+    console.print(extra)
+    console.print(horizon_table(summary))
+    if summary["families"]["unmodelled"]:
+        console.print(
+            "unmodelled families (the scenario has no raid of them): "
+            + ", ".join(summary["families"]["unmodelled"])
+        )
+    where = f"; results in {out}" if out else ""
+    elapsed = time.perf_counter() - started
+    console.print(f"{runs} runs × {nights} nights in {elapsed:.1f} s{where}")
