@@ -3,9 +3,9 @@ under the default threat model (fitted to Ukrainian Air Force reports), on the l
 pool. Target: <= 5 min on 2 cores.
 
 Prints wall time, nights simulated per second, CPU time (so that a run on a busy machine can be
-judged: CPU seconds / jobs is the wall time on idle cores), the sustainability horizon (night each layer runs
-dry, night leakage passes the threshold; mean and 95 % CI over runs) and the cumulative
-cost-exchange ratio.
+judged: CPU seconds / jobs is the wall time on idle cores), the sustainability horizon (night
+each layer runs dry, night leakage passes the threshold; mean and 95 % CI over runs) and the
+cumulative cost-exchange ratio.
 
 Usage: python bench/campaign.py [--nights 90] [--runs 100] [--jobs 2] [--pooling national]
        [--config campaign.yaml] [--threat-scale 1.0]
@@ -84,6 +84,7 @@ def main() -> None:
     result = run_campaign(job, args.runs, executor=LocalExecutor(args.jobs))
     wall = time.perf_counter() - started
     cpu = cpu_seconds() - cpu_before
+    console.print(f"simulated in {wall:.1f} s wall, {cpu:.1f} s CPU")
     summary = campaign_summary(result, resolved.file, args.config)
     nights = args.nights * args.runs
     metrics = summary["metrics"]

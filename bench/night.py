@@ -27,6 +27,7 @@ from leapsim.experiments.executors import LocalExecutor
 from leapsim.scenario import builtin_scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+SATURATION = ROOT / "examples" / "saturation_night.yaml"
 
 
 def per_replication(params, reps: int) -> tuple[float, float, dict]:
@@ -45,24 +46,43 @@ def main() -> None:
     parser.add_argument("--mc-runs", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
-    console = Console()
-    console.print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
-                  f"python {platform.python_version()}, date {time.strftime('%Y-%m-%d')}")
+    console = Console(width=120)
+    console.print(
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+        f"python {platform.python_version()}, date {time.strftime('%Y-%m-%d')}"
+    )
 
     studies = {
-        "saturation night": compile_scenario(load_scenario(ROOT / "examples/saturation_night.yaml")),
+        "saturation night": compile_scenario(load_scenario(SATURATION)),
         "demo legacy": compile_scenario(builtin_scenario("rzeszow_legacy")),
         "demo LEAP": compile_scenario(builtin_scenario("rzeszow_leap")),
     }
     table = Table(title="One replication on one core")
-    for col in ("scenario", "threats", "fire units", "sensors", "median s", "max s", "killed",
-                "leaked", "shots"):
+    for col in (
+        "scenario",
+        "threats",
+        "fire units",
+        "sensors",
+        "median s",
+        "max s",
+        "killed",
+        "leaked",
+        "shots",
+    ):
         table.add_column(col, justify="right")
     for name, params in studies.items():
         median, worst, m = per_replication(params, args.reps)
-        table.add_row(name, str(params.n_threats), str(len(params.unit_names)),
-                      str(len(params.sensors)), f"{median:.3f}", f"{worst:.3f}",
-                      str(m["killed"]), str(m["leaked"]), str(m["shots"]))
+        table.add_row(
+            name,
+            str(params.n_threats),
+            str(len(params.unit_names)),
+            str(len(params.sensors)),
+            f"{median:.3f}",
+            f"{worst:.3f}",
+            str(m["killed"]),
+            str(m["leaked"]),
+            str(m["shots"]),
+        )
     console.print(table)
 
     table = Table(title=f"{args.mc_runs} Monte Carlo replications, {args.jobs} processes")
@@ -71,7 +91,7 @@ def main() -> None:
     total = 0.0
     for name in ("demo legacy", "demo LEAP"):
         start = time.perf_counter()
-        run_monte_carlo(studies[name], args.mc_runs, 1, LocalExecutor(args.jobs), workers=args.jobs)
+        run_monte_carlo(studies[name], args.mc_runs, 1, LocalExecutor(args.jobs))
         wall = time.perf_counter() - start
         total += wall
         table.add_row(name, f"{wall:.1f}", f"{args.mc_runs / wall:.1f}")
@@ -79,8 +99,10 @@ def main() -> None:
     console.print(table)
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    console.print(f"peak RSS: parent {peak_self:.0f} MiB, largest worker {peak_child:.0f} MiB, "
-                  f"sum bound {peak_self + args.jobs * peak_child:.0f} MiB")
+    console.print(
+        f"peak RSS: parent {peak_self:.0f} MiB, largest worker {peak_child:.0f} MiB, "
+        f"sum bound {peak_self + args.jobs * peak_child:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

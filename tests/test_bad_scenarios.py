@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import CliResult, run_cli
 
+from conftest import CliResult, run_cli
 from leapsim.errors import InputError
 from leapsim.scenario import load_scenario
 
@@ -43,10 +43,16 @@ def expectation(path: Path) -> tuple[str, int]:
 
 
 @pytest.fixture(scope="module")
-def cli_results(tmp_path_factory) -> dict[tuple[str, str], CliResult]:
+def run_out(tmp_path_factory) -> Path:
+    """Where ``leapsim run BADFILE --out`` is told to write (nothing must appear)."""
+    return tmp_path_factory.mktemp("bad_runs")
+
+
+@pytest.fixture(scope="module")
+def cli_results(run_out) -> dict[tuple[str, str], CliResult]:
     """``leapsim validate`` on every file and ``leapsim run`` on :data:`RUN_TOO`, run in the
     folder as a user would, a few at a time (each start of the CLI costs about a second)."""
-    out = tmp_path_factory.mktemp("bad_runs")
+    out = run_out
     jobs = [("validate", path.name, ()) for path in FILES]
     jobs += [("run", name, ("--runs", "2", "--out", str(out / name))) for name in RUN_TOO]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
@@ -54,7 +60,7 @@ def cli_results(tmp_path_factory) -> dict[tuple[str, str], CliResult]:
             (command, name): pool.submit(run_cli, command, name, *extra, cwd=FOLDER)
             for command, name, extra in jobs
         }
-    return {key: future.result() for key, future in futures.items()} | {("out", ""): out}
+    return {key: future.result() for key, future in futures.items()}
 
 
 def names_location(stderr: str, name: str, line: int) -> bool:
@@ -96,10 +102,10 @@ def test_library_reports_the_same_problems(cli_results, path, monkeypatch):
 
 
 @pytest.mark.parametrize("name", RUN_TOO)
-def test_run_exits_2(cli_results, name):
+def test_run_exits_2(cli_results, run_out, name):
     expected_name, line = expectation(FOLDER / name)
     result = cli_results["run", name]
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr + result.stdout
     assert names_location(result.stderr, expected_name, line), result.stderr
-    assert not (cli_results["out", ""] / name).exists()
+    assert not (run_out / name).exists()

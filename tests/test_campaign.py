@@ -341,7 +341,7 @@ def test_only_damaging_leakers_destroy_units(params, model):
     types = np.array([0, 1, 1, 0])  # drone, decoy, decoy, drone
     fate = np.array([KILLED, LEAKED, LEAKED, KILLED])
     outcome = SimpleNamespace(
-        raid=SimpleNamespace(n=4, type=types, target=np.zeros(4, int)), fate=fate
+        raid=SimpleNamespace(n_real=4, type=types, target=np.zeros(4, int)), fate=fate
     )
     alive = np.ones(3, bool)
     rng = np.random.default_rng(0)
@@ -504,3 +504,23 @@ def test_summary_follows_the_results_contract(params, model):
     cer = result.grid("defender_spend_eur").sum(1) / result.grid("attacker_spend_eur").sum(1)
     np.testing.assert_allclose(totals["cost_exchange_ratio"], cer)
     assert summary["families"]["unmodelled"] == ["ballistic_missile", "other"]
+
+
+class _RefuseWork:
+    """An executor that fails if asked to run anything: all must come from the checkpoint."""
+
+    def map_unordered(self, fn, shared, items):
+        if items:
+            raise AssertionError(f"asked to run {len(items)} chunk(s)")
+        return iter(())
+
+
+def test_a_rerun_resumes_from_saved_chunks(params, model, tmp_path):
+    job = make_job(params, model, 3, scale=0.05)
+    first = run_campaign(job, 3, checkpoint_dir=tmp_path / "partial")
+    again = run_campaign(job, 3, executor=_RefuseWork(), checkpoint_dir=tmp_path / "partial")
+    for key in first.columns:
+        np.testing.assert_array_equal(first.columns[key], again.columns[key])
+    other = make_job(params, model, 3, scale=0.05, pooling="shared")  # another study: starts over
+    with pytest.raises(AssertionError, match="chunk"):
+        run_campaign(other, 3, executor=_RefuseWork(), checkpoint_dir=tmp_path / "partial")

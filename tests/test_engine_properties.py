@@ -14,15 +14,18 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scenario_factory import ORIGIN, compile_dict
 
 from leapsim.engine import night_metrics, simulate_night
+from leapsim.engine.kinematics import position_at_time
 from leapsim.engine.night import FATES, OUTCOMES
 from leapsim.engine.params import EFFECTOR_KINDS
 from leapsim.experiments import run_rng
 from leapsim.scenario import builtin_catalogue
+from scenario_factory import ORIGIN, compile_dict
 
-NOT_LAUNCHED, KILLED, LEAKED, AIRBORNE = (FATES.index(f) for f in FATES)
+NOT_LAUNCHED, KILLED, LEAKED, AIRBORNE = (
+    FATES.index(f) for f in ("not_launched", "killed", "leaked", "airborne")
+)
 KILL = OUTCOMES.index("kill")
 EW = EFFECTOR_KINDS.index("ew")
 CATALOGUE = builtin_catalogue()
@@ -155,9 +158,9 @@ def check_invariants(outcome) -> None:
     assert m["launched"] == m["killed"] + m["leaked"] + m["airborne"]
     assert m["launched"] == np.count_nonzero(paths.launch_s <= params.duration_s)
     for name in tt.names:
-        assert m[f"launched.{name}"] == m[f"killed.{name}"] + m[f"leaked.{name}"] + np.count_nonzero(
-            (fate == AIRBORNE) & (raid.type == tt.names.index(name))
-        )
+        assert m[f"launched.{name}"] == m[f"killed.{name}"] + m[
+            f"leaked.{name}"
+        ] + np.count_nonzero((fate == AIRBORNE) & (raid.type == tt.names.index(name)))
     assert np.all((fate == NOT_LAUNCHED) == (paths.launch_s > params.duration_s))
     assert np.all(np.isnan(end_s) == np.isin(fate, (NOT_LAUNCHED, AIRBORNE)))
     leaked = fate == LEAKED
@@ -176,6 +179,21 @@ def check_invariants(outcome) -> None:
     ended = ~np.isnan(end_s[threat])
     assert np.all(eng["t_start"][ended] < end_s[threat][ended]), "engaged after its end"
     assert np.all(eng["t_end"] < paths.arrival_s[threat])
+    # inside the unit's envelope at the start, Pk as documented, timing as documented
+    start = position_at_time(paths, threat, eng["t_start"])
+    ground = np.hypot(*(start[:, :2] - params.unit_xy[unit]).T)
+    assert np.all(ground >= et.min_range_m[etype] - 1e-6)
+    assert np.all(ground <= et.max_range_m[etype] + 1e-6)
+    assert np.all(start[:, 2] >= et.min_altitude_m[etype] - 1e-6)
+    assert np.all(start[:, 2] <= et.max_altitude_m[etype] + 1e-6)
+    pk = et.pk[etype, raid.family[threat]] * (
+        1.0 - et.pk_range_falloff[etype] * ground / et.max_range_m[etype]
+    )
+    np.testing.assert_allclose(eng["pk"], pk, rtol=1e-9)
+    duration = eng["t_end"] - eng["t_start"]
+    flight = np.hypot(ground, start[:, 2]) / et.interceptor_speed_mps[etype]
+    assert np.all(duration >= et.engagement_time_s[etype] - 1e-9)
+    assert np.all(duration <= et.engagement_time_s[etype] + flight + 1e-9)
     kinetic = et.kind[etype] != EW
     per_threat = np.bincount(threat[kinetic], minlength=raid.n)
     assert per_threat.max(initial=0) <= params.doctrine.max_shots_per_threat
@@ -184,6 +202,10 @@ def check_invariants(outcome) -> None:
             rows = np.flatnonzero(kinetic & (threat == k))
             rows = rows[np.argsort(eng["t_start"][rows])]
             assert np.all(eng["t_start"][rows][1:] >= eng["t_end"][rows][:-1])
+    for k in np.unique(threat[~kinetic]):  # one jammer at a time on a threat
+        rows = np.flatnonzero(~kinetic & (threat == k))
+        rows = rows[np.argsort(eng["t_start"][rows])]
+        assert np.all(eng["t_start"][rows][1:] >= eng["t_end"][rows][:-1])
     for u in np.unique(unit):
         rows = unit == u
         starts, ends = eng["t_start"][rows], eng["t_end"][rows]

@@ -278,7 +278,9 @@ def test_nested_unknown_key_with_did_you_mean(tmp_path):
 
 
 def test_unknown_key_inside_a_list_item(tmp_path):
-    path = write(tmp_path, BASE.replace("targets: {Depot: 1}", "targets: {Depot: 1}\n    wayponts: []"))
+    path = write(
+        tmp_path, BASE.replace("targets: {Depot: 1}", "targets: {Depot: 1}\n    wayponts: []")
+    )
     problem = only(problems_of(path))
     assert (problem.line, problem.field) == (line_of(path, "wayponts"), "raids[0].wayponts")
     assert "waypoints" in problem.hint
@@ -320,10 +322,14 @@ def test_out_of_range_value(tmp_path, old, new, field):
     ("old", "new", "field", "suggestion"),
     [
         ("type: gepard_35mm", "type: gepard_35", "fire_units[0].type", "gepard_35mm"),
-        ("type: short_range_radar", "type: short_range_rader", "sensors[0].type",
-         "short_range_radar"),
+        (
+            "type: short_range_radar",
+            "type: short_range_rader",
+            "sensors[0].type",
+            "short_range_radar",
+        ),
         ("threat: shahed_136", "threat: shahed136", "raids[0].threat", "shahed_136"),
-    ],  # fmt: skip
+    ],
 )
 def test_unknown_type_name_with_did_you_mean(tmp_path, old, new, field, suggestion):
     path = write(tmp_path, BASE.replace(old, new))
@@ -343,13 +349,16 @@ def test_unknown_site_in_targets(tmp_path):
 
 
 def test_unknown_appears_as(tmp_path):
-    text = BASE + """\
+    text = (
+        BASE
+        + """\
 catalogue:
   threat_types:
     foam_decoy: {family: decoy, unit_cost_eur: 1, speed_mps: 40, cruise_altitude_m: 100,
                  rcs_m2: 0.1, damage_fraction: 0, range_m: 100000, appears_as: shahed,
                  source: hypothetical}
 """
+    )
     path = write(tmp_path, text)
     problem = only(problems_of(path))
     assert problem.line == line_of(path, "appears_as")
@@ -379,10 +388,13 @@ def test_launch_must_be_given_exactly_one_way(tmp_path, launch):
     [
         ("min_range_m: 100", "min_range_m: 3000", "min_range_m must be smaller than max_range_m"),
         ("min_range_m: 100", "min_range_m: 5000", "min_range_m must be smaller than max_range_m"),
-        ("min_altitude_m: 0", "min_altitude_m: 3000",
-         "min_altitude_m must be smaller than max_altitude_m"),
+        (
+            "min_altitude_m: 0",
+            "min_altitude_m: 3000",
+            "min_altitude_m must be smaller than max_altitude_m",
+        ),
         ("magazine: 100", "magazine: 5", "rounds_per_engagement cannot exceed the magazine"),
-    ],  # fmt: skip
+    ],
 )
 def test_inconsistent_effector_type(tmp_path, old, new, what):
     path = write(tmp_path, BASE.replace("gepard_35mm", "cheap_gun") + CUSTOM_GUN.replace(old, new))
@@ -463,7 +475,7 @@ def test_extends_must_be_a_path(tmp_path):
 def test_extends_loop_names_the_extends_line(tmp_path):
     """A loop is reported at the ``extends:`` line that closes it (file and line)."""
     a = write(tmp_path, "name: a\nextends: b.yaml\n", "a.yaml")
-    b = write(tmp_path, "# b goes back to a\nextends: a.yaml\nname: b\n", "b.yaml")
+    write(tmp_path, "# b goes back to a\nextends: a.yaml\nname: b\n", "b.yaml")
     problem = only(problems_of(a))
     assert "loop" in problem.message
     assert (Path(problem.file).name, problem.line) in {("a.yaml", 2), ("b.yaml", 2)}
@@ -471,7 +483,6 @@ def test_extends_loop_names_the_extends_line(tmp_path):
     self_loop = write(tmp_path, "# me again\nextends: self.yaml\nname: s\n", "self.yaml")
     problem = only(problems_of(self_loop))
     assert (Path(problem.file).name, problem.line) == ("self.yaml", 2)
-    del b
 
 
 def test_extends_missing_file_names_the_extends_line(tmp_path):

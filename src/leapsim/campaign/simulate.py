@@ -30,23 +30,11 @@ import numpy as np
 from leapsim.campaign.config import CampaignConfig
 from leapsim.campaign.plan import CampaignPlan
 from leapsim.campaign.stocks import apportion, layer_dry, refill
-from leapsim.engine import NightParams, night_metrics, simulate_night
+from leapsim.engine import TOTAL_METRICS, NightParams, night_metrics, simulate_night
 from leapsim.engine.night import LEAKED, NightOutcome
 from leapsim.experiments.seeds import run_rng
 from leapsim.threats import FAMILIES, ThreatModel, sample_raids
 
-ENGINE_COLUMNS = (
-    "launched",
-    "killed",
-    "leaked",
-    "airborne",
-    "shots",
-    "leak_rate",
-    "value_lost_eur",
-    "defender_spend_eur",
-    "attacker_spend_eur",
-    "cost_exchange_ratio",
-)
 LEAKAGE = "leakage_threshold"
 
 
@@ -101,15 +89,45 @@ def unit_losses(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """(U,) bool: fire units destroyed by tonight's damaging leakers (model in the module doc)."""
-    raid = outcome.raid
-    u = rng.random((3, raid.n))  # aim, choice, kill: one triple per threat
-    leak = (outcome.fate == LEAKED) & plan.damaging[raid.type]
+    raid, n = outcome.raid, outcome.raid.n_real  # false tracks (tracked sensing) come last
+    u = rng.random((3, n))  # aim, choice, kill: one triple per threat
+    leak = (outcome.fate[:n] == LEAKED) & plan.damaging[raid.type[:n]]
     lost = np.zeros(alive.size, bool)
     for i in np.flatnonzero(leak & (u[0] < config.losses.target_fraction)):
         candidates = np.flatnonzero(plan.near_site[raid.target[i]] & alive)
         if candidates.size and u[2, i] < config.losses.kill_probability:
             lost[candidates[int(u[1, i] * candidates.size)]] = True
     return lost
+
+
+def stock_row(
+    plan: CampaignPlan,
+    night: int,
+    depot: np.ndarray,
+    rounds: np.ndarray,
+    alive: np.ndarray,
+    fired: np.ndarray,
+    lost_rounds: np.ndarray,
+) -> dict[str, int]:
+    """Per munition: rounds held after the night (depots plus living units), delivered, fired,
+    lost with destroyed units; and the rounds held per nation."""
+    stocked = plan.unit_munition >= 0
+    m_idx, j_idx = plan.unit_munition[stocked], plan.unit_nation[stocked]
+    n_m = depot.shape[0]
+    held = depot.copy()
+    np.add.at(held, (m_idx, j_idx), rounds[stocked] * alive[stocked])
+    fired_m = np.bincount(m_idx, weights=fired[stocked], minlength=n_m)
+    lost_m = np.bincount(m_idx, weights=lost_rounds[stocked], minlength=n_m)
+    row: dict[str, int] = {}
+    for m, name in enumerate(plan.munitions):
+        row[f"stock.{name}"] = int(held[m].sum())
+        row[f"delivered.{name}"] = int(plan.deliveries[night, m].sum())
+        row[f"fired.{name}"] = int(fired_m[m])
+        row[f"lost.{name}"] = int(lost_m[m])
+        for j, nation in enumerate(plan.nations):
+            if plan.holds[m, j]:
+                row[f"stock_by_nation.{name}.{nation}"] = int(held[m, j])
+    return row
 
 
 def simulate_campaign_run(job: CampaignJob, run: int) -> CampaignRun:
@@ -121,8 +139,7 @@ def simulate_campaign_run(job: CampaignJob, run: int) -> CampaignRun:
     )
     counts = scenario_raid_counts(plan, params.raids.count, draws)
     stocked = plan.unit_munition >= 0
-    m_idx, j_idx = plan.unit_munition[stocked], plan.unit_nation[stocked]
-    n_m, n_j = plan.depot0.shape
+    n_m = len(plan.munitions)
     rounds = plan.unit_load.copy()
     alive = np.ones(rounds.size, bool)
     depot = plan.depot0.copy()
@@ -162,25 +179,14 @@ def simulate_campaign_run(job: CampaignJob, run: int) -> CampaignRun:
             record(f"launched.{family}", int(draws[family][n]))
         for family in plan.unmodelled:
             record(f"unmodelled.{family}", int(draws[family][n]))
-        for name in ENGINE_COLUMNS:
+        for name in TOTAL_METRICS:
             record(name, metrics[name])
         record("site_value_left_eur", float(site_value.sum()))
         record("units_alive", int(alive.sum()))
         record("units_lost", int(lost.sum()))
         record("production_spend_eur", float(plan.production_cost_eur[n].sum()))
-        on_units = np.zeros((n_m, n_j), np.int64)
-        np.add.at(on_units, (m_idx, j_idx), rounds[stocked] * alive[stocked])
-        held = depot + on_units
-        fired_m = np.bincount(m_idx, weights=fired[stocked], minlength=n_m)
-        lost_m = np.bincount(m_idx, weights=lost_rounds[stocked], minlength=n_m)
-        for m, name in enumerate(plan.munitions):
-            record(f"stock.{name}", int(held[m].sum()))
-            record(f"delivered.{name}", int(plan.deliveries[n, m].sum()))
-            record(f"fired.{name}", int(fired_m[m]))
-            record(f"lost.{name}", int(lost_m[m]))
-            for j, nation in enumerate(plan.nations):
-                if plan.holds[m, j]:
-                    record(f"stock_by_nation.{name}.{nation}", int(held[m, j]))
+        for name, value in stock_row(plan, n, depot, rounds, alive, fired, lost_rounds).items():
+            record(name, value)
 
         dry = layer_dry(
             rounds,

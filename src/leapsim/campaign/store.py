@@ -19,20 +19,13 @@ from leapsim.experiments.stats import mean_ci
 from leapsim.experiments.store import scenario_geometry, write_table
 from leapsim.scenario import ResolvedScenario
 
-SUMMED = (
-    "launched",
-    "killed",
-    "leaked",
-    "airborne",
-    "shots",
-    "value_lost_eur",
-    "defender_spend_eur",
-    "attacker_spend_eur",
-    "raid_size",
-    "units_lost",
-    "production_spend_eur",
-)
-TOTALS = (*TOTAL_METRICS, "raid_size", "unmodelled", "units_lost", "production_spend_eur")
+RATIOS = {  # campaign ratios are ratios of the campaign's sums
+    "cost_exchange_ratio": ("defender_spend_eur", "attacker_spend_eur"),
+    "cost_per_kill_eur": ("defender_spend_eur", "killed"),
+    "leak_rate": ("leaked", "launched"),
+}
+CAMPAIGN_TOTALS = ("raid_size", "unmodelled", "units_lost", "production_spend_eur")
+TOTALS = (*TOTAL_METRICS, *CAMPAIGN_TOTALS)
 _TOTALLED_PREFIXES = ("launched.", "unmodelled.", "fired.", "delivered.", "lost.")
 
 
@@ -45,12 +38,12 @@ def run_totals(result: CampaignResult) -> dict[str, np.ndarray]:
     """Per-run totals over the campaign: sums of the nightly counts and costs, the ratios of
     those sums (cost-exchange ratio Σ defender / Σ attacker spend, cost per kill, leak rate),
     and per munition the rounds fired, delivered and lost and the stock after the last night."""
-    totals = {name: result.grid(name).sum(axis=1) for name in SUMMED}
-    totals["cost_exchange_ratio"] = _ratio(
-        totals["defender_spend_eur"], totals["attacker_spend_eur"]
-    )
-    totals["cost_per_kill_eur"] = _ratio(totals["defender_spend_eur"], totals["killed"])
-    totals["leak_rate"] = _ratio(totals["leaked"], totals["launched"])
+    summed = [
+        n for n in (*TOTAL_METRICS, *CAMPAIGN_TOTALS) if n not in RATIOS and n in result.columns
+    ]
+    totals = {name: result.grid(name).sum(axis=1) for name in summed}
+    for name, (num, den) in RATIOS.items():
+        totals[name] = _ratio(totals[num], totals[den])
     unmodelled = [n for n in result.columns if n.startswith("unmodelled.")]
     totals["unmodelled"] = sum(
         (result.grid(n).sum(axis=1) for n in unmodelled), np.zeros(result.runs, np.int64)

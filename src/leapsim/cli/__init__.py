@@ -13,7 +13,7 @@ from leapsim.cli.console import err_console
 from leapsim.errors import InputError
 
 # Each module registers its commands on ``app`` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("run", "threat", "track", "report", "campaign")
+COMMAND_MODULES: tuple[str, ...] = ("run", "threat", "track", "report", "campaign", "wta")
 
 
 def load_commands() -> None:

@@ -111,10 +111,11 @@ def simulate_night(
     )
     n, n_units = raid.n, params.unit_type.size
 
+    fate = np.where(raid.launched, AIRBORNE, NOT_LAUNCHED)
+    fate[raid.n_real :] = FALSE_TRACK
     state = (
         raid.launched.copy(),  # alive: launched and neither killed nor leaked
-        np.where(np.arange(n) >= raid.n_real, FALSE_TRACK,
-                 np.where(raid.launched, AIRBORNE, NOT_LAUNCHED)),  # fmt: skip
+        fate,
         np.full(n, np.nan),
         np.zeros(n, np.int64),
         params.unit_magazine.astype(np.int64).copy(),

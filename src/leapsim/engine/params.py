@@ -119,6 +119,7 @@ class NightParams:
     sensor_names: tuple[str, ...]
     sensor_types: tuple[str, ...]
     sensors: SensorArrays
+    sensor_placement: np.ndarray  # (S,) int index of the placement that put each sensor there
     doctrine: Doctrine
 
     @property
@@ -234,7 +235,7 @@ def compile_scenario(resolved: ResolvedScenario) -> NightParams:
             unit_nation.append(placement.nation)
     unit_xy = xy(unit_lat, unit_lon).reshape(-1, 2) if unit_names else np.zeros((0, 2))
 
-    sensor_names, sensor_types, sensors = _compile_sensors(resolved, xy)
+    sensor_names, sensor_types, sensors, sensor_placement = _compile_sensors(resolved, xy)
     raids = _compile_raids(resolved, frame, xy, threat_index, site_index)
     doctrine = Doctrine(
         policy=sc.doctrine.policy,
@@ -268,6 +269,7 @@ def compile_scenario(resolved: ResolvedScenario) -> NightParams:
         sensor_names=sensor_names,
         sensor_types=sensor_types,
         sensors=sensors,
+        sensor_placement=sensor_placement,
         doctrine=doctrine,
     )
 
@@ -290,9 +292,10 @@ def expand_placement(placement) -> list[tuple[str, float, float]]:
 
 def _compile_sensors(
     resolved: ResolvedScenario, xy
-) -> tuple[tuple[str, ...], tuple[str, ...], SensorArrays]:
+) -> tuple[tuple[str, ...], tuple[str, ...], SensorArrays, np.ndarray]:
     sc, cat = resolved.scenario, resolved.catalogue
     placed = [(p, *unit) for p in sc.sensors for unit in expand_placement(p)]
+    placement = [i for i, p in enumerate(sc.sensors) for _ in expand_placement(p)]
     types = [cat.sensor_types[p.type] for p, *_ in placed]
     position = np.zeros((len(types), 3))
     if types:
@@ -315,7 +318,7 @@ def _compile_sensors(
         antenna_height_m=col("antenna_height_m"),
         pfa=np.full(len(types), DEFAULT_PFA),
     )
-    return names, tuple(p.type for p, *_ in placed), arrays
+    return names, tuple(p.type for p, *_ in placed), arrays, np.array(placement, np.int64)
 
 
 def _compile_raids(resolved, frame: LocalFrame, xy, threat_index, site_index) -> Raids:

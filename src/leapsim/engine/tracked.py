@@ -11,17 +11,27 @@ tracking run as a pre-pass before the engagement loop:
    window opens until its last one closes, false alarms are kept inside the fire units' maximum
    ranges plus :data:`REGION_MARGIN_M`, and steps run only while some threat is observed (a gap
    ends every track).
-2. **Tracking**: one :func:`leapsim.tracking.tracker_step` per time step fuses all scans by
+2. **Networks**: the nodes of one placement that puts several sensors (an acoustic fence) report
+   through their network's fusion centre, as one sensor: in each scan, plots of different nodes
+   that gate with each other (χ² on ``R_i + R_j``) are merged into one plot, the information-
+   weighted mean ``(Σ R⁻¹)⁻¹ Σ R⁻¹ z`` (for a linear Kalman update, the same as updating with each
+   in turn), unless that group holds two plots of one node.
+3. **Tracking**: one :func:`leapsim.tracking.tracker_step` per time step fuses all scans by
    sequential per-sensor updates (IMM constant velocity, χ² gating, GNN assignment, M-of-N
-   confirmation, deletion after misses; sensors' coverage from their positions and instrumented
-   ranges). New tracks start with a velocity spread of half the fastest threat's speed so that
-   fast threats can be initiated.
-3. **Truth association**: the tracker does not report which detections updated which track, so
+   confirmation, deletion after misses). A scan counts as a miss only for tracks within the range
+   at which that sensor detects the raid's typical threat (median RCS and altitude) with
+   single-scan Pd 0.9 — farther out a sensor may still detect, but its silence says little; a
+   network's silence never counts (its nodes' hearing varies too much to deny a track).
+   New tracks start with a velocity spread of half the fastest threat's speed so that fast
+   threats can be initiated. A track whose position uncertainty grows beyond
+   :func:`max_position_sigma_m` is deleted (as Stone Soup's ``CovarianceBasedDeleter``): no
+   sensor denies a track outside every sensor's miss range, so without this it would coast on.
+4. **Truth association**: the tracker does not report which detections updated which track, so
    at every step each confirmed track is matched to the nearest observed threat when that lies
    inside the track's χ² gate (:data:`LABEL_GATE_PROBABILITY` of the track's position
    covariance). A track belongs to the threat it matched most often if it matched some threat at
    more than half of its confirmed steps; otherwise it is a **false track**.
-4. **What the loop needs**, per target (real threats first, then false tracks): the steps at which
+5. **What the loop needs**, per target (real threats first, then false tracks): the steps at which
    a confirmed track of it exists and the 3-D position error of its best track there (CSR arrays
    the compiled loop searches); the first such step replaces detection mode's detection time.
    False tracks become extra targets: a straight constant-velocity path fitted by least squares
@@ -36,15 +46,19 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
 from leapsim.engine.kinematics import Paths, position_at_time
 from leapsim.engine.params import FAMILY_CODE, NightParams
 from leapsim.engine.raid import RaidDraw, engagement_windows
+from leapsim.sensing.detection import coverage_radius_m
 from leapsim.sensing.measurements import Detections
 from leapsim.sensing.scan import sample_scan, scans_due
-from leapsim.tracking import SensorCoverage, TrackerParams, TrackState, tracker_step
+from leapsim.sensing.sensors import RADAR
+from leapsim.tracking import SensorCoverage, TrackerParams, TrackState, kalman, tracker_step
 
 #: A threat is observed from this long (s) before its first engagement window opens, or
 #: :data:`LEAD_SCANS` scans of the slowest sensor if that is longer: enough for M-of-N
@@ -56,11 +70,17 @@ REGION_MARGIN_M = 5000.0
 #: Probability mass of the χ² gate (3 dof, track position covariance) that matches a confirmed
 #: track to a threat at one step.
 LABEL_GATE_PROBABILITY = 0.9999
+#: Probability mass of the χ² gate (3 dof, ``R_i + R_j``) within which plots of two nodes of a
+#: network are taken to be of one object.
+NETWORK_GATE_PROBABILITY = 0.99
 #: New tracks start with a per-axis velocity σ of this fraction of the fastest threat's speed
 #: (at least :data:`MIN_INITIAL_SPEED_SIGMA_MPS`), so the second detection of a fast threat
 #: falls inside the initiation gate.
 INITIAL_SPEED_FRACTION = 0.5
 MIN_INITIAL_SPEED_SIGMA_MPS = 50.0
+#: Tracks are deleted when their RMS position σ exceeds this (m), or twice the distance a new
+#: track's velocity σ covers in the slowest sensor's scan period if that is larger.
+MIN_DELETE_SIGMA_M = 2000.0
 DRONE = FAMILY_CODE["drone"]
 
 
@@ -95,15 +115,46 @@ class TrackPicture:
         return float(self.error_m[i])
 
 
-def tracker_params(params: NightParams) -> TrackerParams:
-    """The tracker settings the engine uses for a scenario (library defaults otherwise)."""
-    sensors = params.sensors
+def tracker_params(params: NightParams, raid: RaidDraw) -> TrackerParams:
+    """The tracker settings the engine uses for a night (library defaults otherwise)."""
     fastest = float(params.threat_types.speed_mps.max(initial=0.0))
     return _EngineTrackerParams(
         dim=3,
         initial_speed_sigma_mps=max(MIN_INITIAL_SPEED_SIGMA_MPS, INITIAL_SPEED_FRACTION * fastest),
-        coverage=SensorCoverage(sensors.antenna_position, sensors.max_range_m),
+        coverage=SensorCoverage(params.sensors.antenna_position, miss_range_m(params, raid)),
     )
+
+
+def max_position_sigma_m(params: NightParams, tparams: TrackerParams) -> float:
+    """RMS position σ (m) beyond which a track is deleted: :data:`MIN_DELETE_SIGMA_M`, or twice
+    the spread a new track's velocity σ adds over the slowest scan period (so a new track
+    survives until that sensor scans again)."""
+    slowest = float(params.sensors.scan_period_s.max(initial=0.0))
+    return max(MIN_DELETE_SIGMA_M, 2.0 * tparams.initial_speed_sigma_mps * slowest)
+
+
+def miss_range_m(params: NightParams, raid: RaidDraw) -> np.ndarray:
+    """(S,) range within which a sensor's scan counts as a miss for a track it does not update:
+    where it detects the raid's median-RCS threat at its median altitude with single-scan Pd
+    0.9 (``REFERENCE_PD``) — the detection range, scaled for radars by
+    ``(σ/σ_ref)^¼`` (radar range equation) — within the horizon and the instrumented range."""
+    sensors = params.sensors
+    if raid.n == 0:
+        return sensors.max_range_m.copy()
+    rcs = float(np.median(params.threat_types.rcs_m2[raid.type]))
+    scale = np.where(sensors.kind == RADAR, (rcs / sensors.reference_rcs_m2) ** 0.25, 1.0)
+    reach = sensors.detection_range_m * scale
+    reach = np.minimum(reach, coverage_radius_m(sensors, float(np.median(raid.paths.altitude_m))))
+    return np.where(network_ids(params)[1], 0.0, reach)
+
+
+def network_ids(params: NightParams) -> tuple[np.ndarray, np.ndarray]:
+    """(S,) the sensor id the tracker sees — a network's nodes share their first node's index —
+    and (S,) whether the sensor is a node of a network (a placement of several sensors)."""
+    _, first, inverse, counts = np.unique(
+        params.sensor_placement, return_index=True, return_inverse=True, return_counts=True
+    )
+    return first[inverse].astype(np.int64), counts[inverse] > 1
 
 
 def track_night(
@@ -162,8 +213,11 @@ def _run_tracker(
     """Scan and track step by step; return one row per (step, confirmed track): ``time``,
     ``track`` id, estimated ``position`` (R, 3) and the threat it matches then (``label``, −1)."""
     sensors, paths, dt = params.sensors, raid.paths, params.time_step_s
-    tparams = tracker_params(params)
+    tparams = tracker_params(params, raid)
+    max_variance = 3.0 * max_position_sigma_m(params, tparams) ** 2
     gate = float(chi2.ppf(LABEL_GATE_PROBABILITY, 3))
+    network_gate = float(chi2.ppf(NETWORK_GATE_PROBABILITY, 3))
+    node_id, networked = network_ids(params)
     rcs = params.threat_types.rcs_m2[raid.type]
     out: dict[str, list[np.ndarray]] = {"time": [], "track": [], "position": [], "label": []}
     state = TrackState.empty(tparams)
@@ -183,11 +237,16 @@ def _run_tracker(
             if not keep.all():
                 keep |= _in_region(params, detections.position)
                 detections = detections.select(keep)
+            if networked[detections.sensor].any():
+                detections = _fuse_networks(detections, node_id, networked, network_gate)
         state = tracker_step(state, detections, tparams, time=t)
+        mean, cov = state.estimate()
+        lost = np.trace(cov[:, :3, :3], axis1=1, axis2=2) > max_variance
+        if lost.any():
+            state, mean, cov = _drop(state, lost), mean[~lost], cov[~lost]
         confirmed = np.flatnonzero(state.confirmed)
         if confirmed.size == 0:
             continue
-        mean, cov = state.estimate()
         position = mean[confirmed, :3]
         label = np.full(confirmed.size, -1, np.int64)
         if observed.size:
@@ -209,6 +268,74 @@ def _run_tracker(
             "label": np.zeros(0, np.int64),
         }
     return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def _fuse_networks(
+    detections: Detections, node_id: np.ndarray, networked: np.ndarray, gate: float
+) -> Detections:
+    """One scan's detections with each network's plots under the network's id, plots of
+    different nodes that gate with each other merged (see the module docstring)."""
+    net = networked[detections.sensor]
+    alone, rows = detections.select(~net), np.flatnonzero(net)
+    node = detections.sensor[rows]
+    network = node_id[node]
+    z, r = detections.position[rows], detections.covariance[rows]
+    m = rows.size
+    radius = np.sqrt(2.0 * gate * np.trace(r, axis1=1, axis2=2).max())
+    i, j = cKDTree(z).query_pairs(radius, output_type="ndarray").T
+    ok = (network[i] == network[j]) & (node[i] != node[j])
+    nu = z[i] - z[j]
+    d2 = np.einsum("pi,pi->p", nu, np.linalg.solve(r[i] + r[j], nu[..., None])[..., 0])
+    ok &= d2 <= gate
+    _, group = connected_components(
+        coo_matrix((np.ones(int(ok.sum())), (i[ok], j[ok])), shape=(m, m)), directed=False
+    )
+    # a group holding two plots of one node is two objects at least: its plots stay apart
+    size = np.bincount(group, minlength=m)
+    nodes = np.bincount(np.unique(np.column_stack([group, node]), axis=0)[:, 0], minlength=m)
+    merged = ((size > 1) & (nodes == size))[group]
+    fused, slot = np.unique(group[merged], return_inverse=True)
+    info = np.linalg.inv(r[merged])
+    info_sum = np.zeros((fused.size, 3, 3))
+    info_z = np.zeros((fused.size, 3))
+    np.add.at(info_sum, slot, info)
+    np.add.at(info_z, slot, np.einsum("kij,kj->ki", info, z[merged]))
+    cov = np.linalg.inv(info_sum)
+    # the true target of a merged plot, for diagnostics: −1 unless all its plots agree
+    target = detections.target[rows][merged]
+    lo = np.full(fused.size, np.iinfo(np.int64).max)
+    hi = np.full(fused.size, np.iinfo(np.int64).min)
+    np.minimum.at(lo, slot, target)
+    np.maximum.at(hi, slot, target)
+    first = np.zeros(fused.size, np.int64)
+    first[slot[::-1]] = np.flatnonzero(merged)[::-1]
+    single = ~merged
+    return Detections(
+        time=np.full(len(alone) + int(single.sum()) + fused.size, detections.time[0]),
+        sensor=np.concatenate([alone.sensor, network[single], network[first]]),
+        position=np.concatenate([alone.position, z[single], np.einsum("kij,kj->ki", cov, info_z)]),
+        covariance=np.concatenate([alone.covariance, r[single], kalman.symmetrise(cov)]),
+        target=np.concatenate(
+            [alone.target, detections.target[rows][single], np.where(lo == hi, lo, -1)]
+        ),
+    )
+
+
+def _drop(state: TrackState, lost: np.ndarray) -> TrackState:
+    """``state`` without the tracks flagged in ``lost``."""
+    keep = ~lost
+    return TrackState(
+        time=state.time,
+        x=state.x[keep],
+        p=state.p[keep],
+        mu=state.mu[keep],
+        track_id=state.track_id[keep],
+        history=state.history[keep],
+        opportunities=state.opportunities[keep],
+        misses=state.misses[keep],
+        confirmed=state.confirmed[keep],
+        next_id=state.next_id,
+    )
 
 
 def _track_owners(track: np.ndarray, label: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -312,7 +439,8 @@ def _append_false_tracks(
     if f == 0:
         return raid
     tt, paths = params.threat_types, raid.paths
-    counts = np.bincount(params.raids.threat_type, weights=params.raids.count, minlength=len(tt.names))
+    raids = params.raids
+    counts = np.bincount(raids.threat_type, weights=raids.count, minlength=len(tt.names))
     drones = tt.family == DRONE
     perceived = int(np.argmax(np.where(drones, counts, -1.0) if drones.any() else counts))
     n_points = paths.points.shape[1]

@@ -256,7 +256,7 @@ def _best_move_at(b, sol, inst, eps):
             last = -2
             for k in range(tstart[i], tstart[i + 1]):
                 a = tgt[k]
-                if a == b or a == last:
+                if a in (b, last):
                     continue
                 last = a
                 d = add
@@ -319,7 +319,7 @@ def _best_held_move(sol, inst, eps):
     """Best move of a held-back unit: fire it at a candidate target, or let it replace a unit of
     another type there (which is then held back). Same return convention as _best_move_at."""
     tgt, head, nxt, _, surv, cnt = sol
-    v, p, q, ucost, maxs, cptr, cand, rptr, rev, iscand, tstart = inst
+    v, p, q, ucost, maxs, cptr, cand, _, _, _, tstart = inst
     best = -eps
     mk = -1
     mi = -1
@@ -624,16 +624,17 @@ def _assignment_rect(c, nr):
 
 @njit(cache=True)
 def assignment_move(sol, inst, hold, rng, frac, dirty):
-    """Very large-scale neighbourhood step (after Ahuja, Kumar, Jha, Orlin 2007): take one unit,
-    picked at random, off each of a random fraction ``frac`` of the occupied targets, plus one
-    held-back unit per type, and re-insert them so that each target gains at most one of them.
-    With the rest fixed an insertion costs exactly ``c_i - v_j S_j p_ij``, so the best
-    re-insertion (over candidate targets) is a linear assignment problem, solved exactly. The
-    current solution is one of its candidates, so the step never worsens the objective. ``hold``
-    lets any unit be held back (needed with shot costs). Marks changed targets dirty and returns
-    the change in objective."""
+    """Very large-scale neighbourhood step (after Ahuja, Kumar, Jha, Orlin 2007).
+
+    Take one unit, picked at random, off each of a random fraction ``frac`` of the occupied
+    targets, plus one held-back unit per type, and re-insert them so that each target gains at
+    most one of them. With the rest fixed an insertion costs exactly ``c_i - v_j S_j p_ij``, so
+    the best re-insertion (over candidate targets) is a linear assignment problem, solved exactly;
+    the current solution is one of its candidates, so the step never worsens the objective.
+    ``hold`` lets any unit be held back (needed with shot costs). Marks changed targets dirty and
+    returns the change in objective."""
     tgt, head, nxt, _, surv, cnt = sol
-    v, p, q, ucost, maxs, cptr, cand, rptr, rev, iscand, tstart = inst
+    v, p, q, ucost, maxs, cptr, _, _, _, iscand, tstart = inst
     n = v.size
     m = tstart.size - 1
     occupied = np.flatnonzero(cnt > 0)
@@ -668,15 +669,14 @@ def assignment_move(sol, inst, hold, rng, frac, dirty):
     if nr == 0:
         return 0.0
     before = 0.0
+    n_held = 0
     for r in range(nr):
         j = origin[r]
         if j >= 0:
             i = rtype[r]
             before += ucost[i] - v[j] * surv[j] * (1.0 / q[i, j] - 1.0)
             move(rows[r], i, -1, sol, inst)
-    n_held = 0
-    for r in range(nr):
-        if origin[r] < 0:
+        else:
             n_held += 1
     n_dummy = nr if (hold or n_held > 0) else 0
     size = n + n_dummy
@@ -695,12 +695,11 @@ def assignment_move(sol, inst, hold, rng, frac, dirty):
     res = _assignment_rect(c, nr) if 3 * nr < size else linear_assignment(c)
     after = 0.0
     for r in range(nr):
-        j = res[r]
-        if j >= n or c[r, j] >= big:
-            j = -1
+        col = res[r]
+        j = col if col < n and c[r, col] < big else -1
         i = rtype[r]
         if j >= 0:
-            after += ucost[i] - v[j] * surv[j] * p[i, j]
+            after += c[r, col]
             move(rows[r], i, j, sol, inst)
         if j != origin[r]:
             if j >= 0:
@@ -728,37 +727,21 @@ def _clear_target(j, sol, inst, freed, nf):
 
 
 @njit(cache=True)
-def ruin_recreate(sol, inst, rng, n_ruin, related, dirty):
-    """Ruin and recreate (Schrimpf et al. 2000, J. Comput. Phys. 159): clear ``n_ruin``
-    occupied targets, then re-insert the freed and held-back units. With ``related`` the cleared
-    targets are related (Shaw 1998): after a random first one, each next one is a good candidate
-    target of a weapon type freed so far, so the freed units can trade places. Units go back in
-    random order, each at its best candidate target by marginal return (held back when no shot
-    pays)."""
-    tgt, head, nxt, _, surv, cnt = sol
-    v, p, q, ucost, maxs, cptr, cand, rptr, rev, iscand, tstart = inst
-    freed = np.empty(tgt.size, np.int64)
-    nf = 0
-    j0 = tgt[rng_int(rng, tgt.size)]
-    if j0 >= 0:
-        nf = _clear_target(j0, sol, inst, freed, nf)
-        dirty[j0] = True
-    for _ in range(4 * n_ruin):
-        if n_ruin <= 1:
-            break
-        if related and nf > 0:
-            i = freed[rng_int(rng, nf)]
-            width = min(16, cptr[i + 1] - cptr[i])
-            if width == 0:
-                continue
-            j = cand[cptr[i] + rng_int(rng, width)]
-        else:
-            j = tgt[rng_int(rng, tgt.size)]
-        if j < 0 or cnt[j] == 0:
+def ruin_recreate(sol, inst, rng, n_ruin, dirty):
+    """Ruin and recreate (Schrimpf et al. 2000, J. Comput. Phys. 159): clear ``n_ruin`` random
+    occupied targets, then re-insert the freed and held-back units in random order, each at its
+    best candidate target by marginal return (held back when no shot pays)."""
+    tgt, head, _, _, surv, cnt = sol
+    v, p, _, ucost, maxs, cptr, cand, _, _, _, tstart = inst
+    for _ in range(n_ruin):
+        j = tgt[rng_int(rng, tgt.size)]
+        if j < 0:
             continue
-        nf = _clear_target(j, sol, inst, freed, nf)
+        while head[j] >= 0:
+            k = head[j]
+            move(k, _type_of(k, tstart), -1, sol, inst)
+        surv[j] = 1.0
         dirty[j] = True
-        n_ruin -= 1
     pool = np.flatnonzero(tgt < 0)
     shuffle(pool, rng)
     for k in pool:
@@ -777,10 +760,27 @@ def ruin_recreate(sol, inst, rng, n_ruin, related, dirty):
             dirty[b_best] = True
 
 
-@njit(cache=True)
-def iterated_search(
-    cur, best, inst, hold, rng, n_iter, ruin_max, related, lap_prob, lap_frac, accept
-):
+@njit(cache=True, nogil=True)
+def assignment_descent(sol, inst, hold, rng, max_fail, max_rounds):
+    """Alternate the full assignment move and local search until ``max_fail`` rounds in a row
+    bring no improvement (or ``max_rounds`` rounds). Returns the objective."""
+    n = inst[0].size
+    eps = 1e-13 * (1.0 + inst[0].sum())
+    dirty = np.ones(n, np.bool_)
+    local_search(sol, inst, dirty, eps)
+    fails = 0
+    for _ in range(max_rounds):
+        if fails >= max_fail:
+            break
+        d = assignment_move(sol, inst, hold, rng, 1.0, dirty)
+        d += local_search(sol, inst, dirty, eps)
+        fails = fails + 1 if d > -eps else 0
+    refresh_survival(sol, inst)
+    return objective(sol, inst)
+
+
+@njit(cache=True, nogil=True)
+def iterated_search(cur, best, inst, hold, rng, n_iter, ruin_max, lap_prob, lap_frac, accept):
     """Iterated local search with large neighbourhoods, ``n_iter`` iterations.
 
     ``cur`` and ``best`` are solution tuples (updated in place, so a caller may resume). Each
@@ -799,14 +799,20 @@ def iterated_search(
     if f_cur < f_best:
         copy_state(best, cur)
         f_best = f_cur
-    trial = (cur[0].copy(), cur[1].copy(), cur[2].copy(), cur[3].copy(), cur[4].copy(),
-             cur[5].copy())
+    trial = (
+        cur[0].copy(),
+        cur[1].copy(),
+        cur[2].copy(),
+        cur[3].copy(),
+        cur[4].copy(),
+        cur[5].copy(),
+    )
     for _ in range(n_iter):
         copy_state(trial, cur)
         if rng_uniform(rng) < lap_prob:
             assignment_move(trial, inst, hold, rng, lap_frac, dirty)
         else:
-            ruin_recreate(trial, inst, rng, 1 + rng_int(rng, ruin_max), related, dirty)
+            ruin_recreate(trial, inst, rng, 1 + rng_int(rng, ruin_max), dirty)
         local_search(trial, inst, dirty, eps)
         refresh_survival(trial, inst)
         f = objective(trial, inst)

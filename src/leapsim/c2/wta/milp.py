@@ -20,7 +20,6 @@ from leapsim.c2.wta._kernels import QMIN
 from leapsim.c2.wta.problem import WTAProblem
 
 
-
 @dataclass(frozen=True)
 class MilpResult:
     """What HiGHS found: the best integer assignment (None if none) and a valid lower bound."""
@@ -148,9 +147,9 @@ def solve_milp(
     lp.a_matrix_.start_ = A.indptr.astype(np.int32)
     lp.a_matrix_.index_ = A.indices.astype(np.int32)
     lp.a_matrix_.value_ = A.data
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * nx + [
-        highspy.HighsVarType.kContinuous
-    ] * (2 * n)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * nx + [highspy.HighsVarType.kContinuous] * (
+        2 * n
+    )
     h.passModel(lp)
     if incumbent is not None:
         x0 = incumbent[ii, jj].astype(np.float64)

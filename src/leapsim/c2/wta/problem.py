@@ -2,8 +2,8 @@
 
 Model (Manne 1958; Ahuja, Kumar, Jha, Orlin 2007, Oper. Res. 55(6)): m weapon types with
 ``availability[i]`` units each, n targets with value ``values[j]`` (EUR), and single-shot kill
-probability ``p[i, j]``. Shots are independent, so with ``x[i, j]`` units of type i fired at target j
-the target survives with probability ``prod_i (1 - p[i, j]) ** x[i, j]``. Minimise
+probability ``p[i, j]``. Shots are independent, so with ``x[i, j]`` units of type i fired at
+target j the target survives with probability ``prod_i (1 - p[i, j]) ** x[i, j]``. Minimise
 
     sum_j values[j] * prod_i (1 - p[i, j]) ** x[i, j]  +  cost_weight * sum_ij cost[i] * x[i, j]
 
@@ -53,7 +53,9 @@ class WTAProblem:
         )
         if cost.shape != (m,):
             raise ValueError(f"cost must have {m} entries, got {cost.size}")
-        max_shots = None if self.max_shots is None else _int_array(self.max_shots, (n,), "max_shots")
+        max_shots = (
+            None if self.max_shots is None else _int_array(self.max_shots, (n,), "max_shots")
+        )
         mask = None
         if self.mask is not None:
             mask = np.array(self.mask, dtype=bool)
@@ -134,7 +136,9 @@ def _int_array(values: object, shape: tuple[int, ...], name: str) -> np.ndarray:
     arr = np.array(values)
     if arr.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
-    if arr.size and (not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)) or np.any(arr < 0)):
+    if arr.size and (
+        not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)) or np.any(arr < 0)
+    ):
         raise ValueError(f"{name} must be integers >= 0")
     return arr.astype(np.int64)
 

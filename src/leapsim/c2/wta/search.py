@@ -9,6 +9,8 @@ the search runs in chunks of iterations until the clock says stop.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -73,3 +75,139 @@ def counts_from_units(problem: WTAProblem, tgt: np.ndarray) -> np.ndarray:
     fired = tgt >= 0
     np.add.at(x, (utype[fired], tgt[fired]), 1)
     return x
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """Tuning of :func:`search` (defaults tuned on the Andersen-Pavlikov-Toffolo instances).
+
+    Attributes:
+        n_candidates: candidate targets kept per weapon type during the search (None: all).
+        ruin_max: a ruin clears 1..ruin_max targets.
+        lap_prob: probability that an iteration uses the assignment move instead of a ruin.
+        accept: record-to-record threshold (relative to the best objective).
+        chunk: iterations per worker between synchronisations and clock checks.
+        sync_every: rounds between copying the best worker's solution to the others.
+        descent_rounds: most rounds of the initial assignment-move descent.
+    """
+
+    n_candidates: int | None = 32
+    ruin_max: int = 5
+    lap_prob: float = 0.002
+    accept: float = 3e-4
+    chunk: int = 200
+    sync_every: int = 5
+    descent_rounds: int = 60
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Best assignment found, its objective, and the iterations run per worker."""
+
+    counts: np.ndarray
+    objective: float
+    iterations: int
+
+
+def search(
+    problem: WTAProblem,
+    *,
+    time_limit: float | None = 10.0,
+    iterations: int | None = None,
+    seed: int = 0,
+    workers: int = 1,
+    params: SearchParams | None = None,
+) -> SearchResult:
+    """Greedy start, assignment-move descent, then iterated local search on ``workers`` threads.
+
+    Exactly one budget applies: ``iterations`` (per worker; deterministic, the time limit is not
+    consulted) or else ``time_limit`` seconds of wall clock. With several workers, each runs its
+    own seeded search and every ``sync_every`` rounds the others restart from the best one's
+    solution; the result depends only on the seed and the budget in iteration mode.
+    """
+    prm = params or SearchParams()
+    t0 = time.perf_counter()
+    workers = max(1, int(workers))
+    inst = build_instance(problem, prm.n_candidates)
+    hold = bool(
+        np.any(problem.shot_cost > 0) or problem.mask is not None or problem.max_shots is not None
+    )
+    x0 = greedy_counts(problem)
+    tgt0 = units_from_counts(problem, x0)
+    states = np.random.SeedSequence(int(seed)).generate_state(workers, dtype=np.uint64)
+    rngs = [np.array([s], dtype=np.uint64) for s in states]
+    cur = [K.new_state(tgt0, inst) for _ in range(workers)]
+    K.assignment_descent(cur[0], inst, hold, rngs[0], 3, prm.descent_rounds)
+    for w in range(1, workers):
+        K.copy_state(cur[w], cur[0])
+    best = [tuple(a.copy() for a in c) for c in cur]
+    f_best = [K.objective(b, inst) for b in best]
+
+    def run(w: int) -> float:
+        return K.iterated_search(
+            cur[w],
+            best[w],
+            inst,
+            hold,
+            rngs[w],
+            prm.chunk,
+            prm.ruin_max,
+            prm.lap_prob,
+            1.0,
+            prm.accept,
+        )
+
+    done = 0
+    rounds = 0
+    pool = ThreadPoolExecutor(workers) if workers > 1 else None
+    try:
+        while True:
+            if iterations is not None:
+                if done >= iterations:
+                    break
+            elif time_limit is None or (rounds > 0 and _should_stop(t0, time_limit, rounds)):
+                break
+            f_best = list(pool.map(run, range(workers))) if pool else [run(0)]
+            done += prm.chunk
+            rounds += 1
+            if workers > 1 and rounds % prm.sync_every == 0:
+                w_star = int(np.argmin(f_best))
+                for w in range(workers):
+                    if f_best[w] > f_best[w_star]:
+                        K.copy_state(cur[w], best[w_star])
+                        K.copy_state(best[w], best[w_star])
+                        f_best[w] = f_best[w_star]
+    finally:
+        if pool:
+            pool.shutdown()
+    w_star = int(np.argmin(f_best))
+    sol = best[w_star]
+    full = inst if prm.n_candidates is None else build_instance(problem, None)
+    K.local_search(sol, full, np.ones(problem.n_targets, np.bool_), 0.0)
+    counts = counts_from_units(problem, sol[0])
+    return SearchResult(counts, problem.objective(counts), done)
+
+
+def _should_stop(t0: float, time_limit: float, rounds: int) -> bool:
+    """Stop when another round (at the mean round time so far) would overrun the limit."""
+    elapsed = time.perf_counter() - t0
+    return elapsed + elapsed / (rounds + 1) > time_limit
+
+
+def greedy_counts(problem: WTAProblem) -> np.ndarray:
+    """Maximum marginal return greedy assignment, (m, n) counts."""
+    q = np.maximum(1.0 - problem.p, K.QMIN)
+    maxs = (
+        np.full(problem.n_targets, np.iinfo(np.int64).max, np.int64)
+        if problem.max_shots is None
+        else problem.max_shots.astype(np.int64)
+    )
+    return K.greedy_counts(
+        problem.values,
+        problem.p,
+        q,
+        problem.allowed,
+        problem.shot_cost,
+        maxs,
+        problem.availability.astype(np.int64),
+    )

@@ -1,0 +1,129 @@
+"""WTA solvers: optimality on small instances, bounds, constraints and determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from leapsim.c2.wta import WTAProblem, read_instance, solve
+from leapsim.c2.wta.bound import relaxation_bound
+from leapsim.c2.wta.milp import solve_milp
+from wta_helpers import brute_force, random_problem
+
+CASES = [
+    # (seed, m, n, mu_max, costs, mask, max_shots)
+    *[(s, 3, 3, 2, False, False, False) for s in range(8)],
+    *[(s, 2, 4, 2, False, False, False) for s in range(8, 12)],
+    *[(s, 3, 3, 2, True, False, False) for s in range(12, 18)],
+    *[(s, 3, 3, 2, False, True, False) for s in range(18, 22)],
+    *[(s, 3, 3, 2, True, True, True) for s in range(22, 30)],
+]
+
+
+@pytest.fixture(scope="module")
+def cases():
+    out = []
+    for seed, m, n, mu, costs, mask, shots in CASES:
+        rng = np.random.default_rng(seed)
+        problem = random_problem(rng, m, n, mu, costs=costs, mask=mask, max_shots=shots)
+        out.append((problem, *brute_force(problem)))
+    return out
+
+
+def test_search_finds_brute_force_optimum(cases):
+    for problem, f_opt, _ in cases:
+        sol = solve(problem, method="search", iterations=200, seed=1)
+        assert not problem.violations(sol.counts)
+        assert sol.objective == pytest.approx(f_opt, rel=1e-9, abs=1e-9)
+        assert sol.objective == pytest.approx(problem.objective(sol.counts), rel=1e-12)
+
+
+def test_greedy_is_feasible_and_no_better_than_optimum(cases):
+    for problem, f_opt, _ in cases:
+        sol = solve(problem, method="greedy")
+        assert not problem.violations(sol.counts)
+        assert sol.objective >= f_opt - 1e-9
+
+
+def test_bounds_never_exceed_optimum(cases):
+    for problem, f_opt, x_opt in cases:
+        assert relaxation_bound(problem, f_opt) <= f_opt + 1e-9
+        res = solve_milp(problem, 5.0, incumbent=x_opt)
+        assert res.lower_bound is not None
+        assert res.lower_bound <= f_opt + 1e-9 * max(1.0, f_opt)
+        if res.counts is not None:
+            assert not problem.violations(res.counts)
+
+
+def test_milp_solves_tiny_instances_nearly_exactly(cases):
+    for problem, f_opt, _ in cases[:6]:
+        sol = solve(problem, method="milp", time_limit=5.0)
+        assert sol.lower_bound <= f_opt + 1e-9
+        assert sol.objective <= f_opt * (1 + 2e-3) + 1e-9
+
+
+def test_auto_returns_bound_and_gap(cases):
+    problem = cases[0][0]
+    sol = solve(problem, method="auto", time_limit=2.0, iterations=50)
+    assert sol.method == "search+bound"
+    assert sol.lower_bound is not None and sol.lower_bound <= sol.objective
+    assert 0.0 <= sol.gap <= 1.0
+
+
+def test_same_seed_same_answer_and_seed_matters():
+    rng = np.random.default_rng(42)
+    problem = random_problem(rng, 20, 40, 3, costs=True, mask=True, max_shots=True)
+    a = solve(problem, method="search", iterations=300, seed=7)
+    b = solve(problem, method="search", iterations=300, seed=7)
+    np.testing.assert_array_equal(a.counts, b.counts)
+    assert a.objective == b.objective
+    two = solve(problem, method="search", iterations=300, seed=7, workers=2)
+    again = solve(problem, method="search", iterations=300, seed=7, workers=2)
+    np.testing.assert_array_equal(two.counts, again.counts)
+
+
+def test_constraints_respected_on_larger_instance():
+    rng = np.random.default_rng(5)
+    problem = random_problem(rng, 15, 30, 4, costs=True, mask=True, max_shots=True)
+    for method in ("greedy", "search"):
+        sol = solve(problem, method=method, iterations=200)
+        assert problem.violations(sol.counts) == []
+        assert np.all(sol.counts.sum(axis=1) <= problem.availability)
+        assert np.all(sol.counts.sum(axis=0) <= problem.max_shots)
+        assert np.all(sol.counts[~problem.mask] == 0)
+
+
+def test_cost_term_holds_back_shots_that_do_not_pay():
+    # one target worth 10; shots cost 6 and kill with p = 0.5: the first saves 5 < 6
+    problem = WTAProblem(values=[10.0], p=[[0.5]], availability=[3], cost=[6.0])
+    sol = solve(problem, method="search", iterations=20)
+    assert sol.counts.sum() == 0
+    assert sol.objective == pytest.approx(10.0)
+    # at cost 4 the first shot pays (saves 5), the second does not (saves 2.5)
+    cheaper = WTAProblem(values=[10.0], p=[[0.5]], availability=[3], cost=[4.0])
+    sol = solve(cheaper, method="search", iterations=20)
+    assert sol.counts.sum() == 1
+    assert sol.objective == pytest.approx(5.0 + 4.0)
+    # lambda scales the spend: with lambda = 0.5 the second shot pays too (2.5 > 2)
+    half = WTAProblem(values=[10.0], p=[[0.5]], availability=[3], cost=[4.0], cost_weight=0.5)
+    assert solve(half, method="search", iterations=20).counts.sum() == 2
+
+
+def test_unusable_weapons_stay_home():
+    problem = WTAProblem(
+        values=[5.0, 0.0], p=[[0.0, 0.9], [0.5, 0.5]], availability=[2, 1], mask=None
+    )
+    sol = solve(problem, method="search", iterations=20)
+    assert sol.counts[0].sum() == 0  # type 0 only reaches the worthless target
+    assert sol.counts[1, 0] == 1
+
+
+@pytest.mark.parametrize("name", ["50x100x1", "50x100x2", "50x100x3"])
+def test_benchmark_bounds_below_best_known(shared_data, name):
+    best_known = {"50x100x1": 1734.302257, "50x100x2": 123.838359, "50x100x3": 20.589861}
+    problem = read_instance(shared_data / "wta" / f"wta_{name}.txt")
+    sol = solve(problem, method="auto", time_limit=3.0, seed=0)
+    assert not problem.violations(sol.counts)
+    assert sol.lower_bound <= best_known[name] * (1 + 1e-9)
+    assert sol.lower_bound <= sol.objective
+    assert sol.objective <= best_known[name] * 1.01
