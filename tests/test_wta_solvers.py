@@ -120,10 +120,30 @@ def test_unusable_weapons_stay_home():
 
 @pytest.mark.parametrize("name", ["50x100x1", "50x100x2", "50x100x3"])
 def test_benchmark_bounds_below_best_known(shared_data, name):
-    best_known = {"50x100x1": 1734.302257, "50x100x2": 123.838359, "50x100x3": 20.589861}
     problem = read_instance(shared_data / "wta" / f"wta_{name}.txt")
     sol = solve(problem, method="auto", time_limit=3.0, seed=0)
     assert not problem.violations(sol.counts)
-    assert sol.lower_bound <= best_known[name] * (1 + 1e-9)
+    assert sol.lower_bound <= BEST_KNOWN[name] * (1 + 1e-9)
     assert sol.lower_bound <= sol.objective
-    assert sol.objective <= best_known[name] * 1.01
+    assert sol.objective <= BEST_KNOWN[name] * 1.01
+
+
+BEST_KNOWN = {
+    "50x100x1": 1734.302257, "50x100x2": 123.838359, "50x100x3": 20.589861,
+    "100x200x1": 2862.302609, "100x200x2": 116.057161, "100x200x3": 14.579133,
+    "150x300x1": 3740.417450, "150x300x2": 103.150726, "150x300x3": 11.429016,
+    "200x400x1": 4970.363244, "200x400x2": 115.447021, "200x400x3": 10.577367,
+    "250x500x1": 6689.827836, "250x500x2": 114.350685, "250x500x3": 10.959830,
+    "300x600x1": 8136.875861, "300x600x2": 118.543307, "300x600x3": 13.100070,
+}  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(BEST_KNOWN))
+def test_relaxation_bound_below_best_known_on_all_benchmarks(shared_data, name):
+    problem = read_instance(shared_data / "wta" / f"wta_{name}.txt")
+    bound = relaxation_bound(problem, BEST_KNOWN[name])
+    assert 0.0 < bound <= BEST_KNOWN[name]
+    greedy = solve(problem, method="greedy")
+    assert not problem.violations(greedy.counts)
+    assert greedy.objective >= BEST_KNOWN[name] * (1 - 1e-6)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from rich.markup import escape
+
 from leapsim.cli.app import app
 from leapsim.cli.console import err_console
 from leapsim.errors import InputError
@@ -29,7 +31,9 @@ def main() -> None:
         app()
     except InputError as exc:
         for problem in exc.problems:
-            err_console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True
+            )
         sys.exit(2)
 
 

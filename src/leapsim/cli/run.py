@@ -14,6 +14,7 @@ from rich.table import Table
 from leapsim.cli.app import app
 from leapsim.cli.console import console, err_console
 from leapsim.engine import TOTAL_METRICS, compile_scenario
+from leapsim.engine.params import SENSING_MODES
 from leapsim.errors import InputError
 from leapsim.experiments import run_monte_carlo
 from leapsim.experiments.checkpoint import Checkpoint
@@ -40,6 +41,24 @@ def resolve_scenario(spec: str) -> ResolvedScenario:
     if spec.startswith(BUILTIN_PREFIX):
         return builtin_scenario(spec[len(BUILTIN_PREFIX) :])
     return load_scenario(spec)
+
+
+SensingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sensing",
+        help="Override the scenario's sensing mode: detection or tracked (see docs/engine.md).",
+    ),
+]
+
+
+def check_sensing(sensing: str | None) -> None:
+    if sensing is not None and sensing not in SENSING_MODES:
+        raise InputError.at(
+            f"unknown sensing mode {sensing!r}",
+            field="sensing",
+            hint=f"use one of: {', '.join(SENSING_MODES)}",
+        )
 
 
 def _fmt(value: float | None, style: str) -> str:
@@ -91,11 +110,16 @@ def simulate_study(
     events: bool,
     quiet: bool,
     label: str | None = None,
+    sensing: str | None = None,
 ) -> dict:
-    """Compile, run the Monte Carlo with a progress bar, write the folder; return the summary."""
+    """Compile, run the Monte Carlo with a progress bar, write the folder; return the summary.
+    ``sensing`` overrides the scenario's sensing mode."""
     if runs < 1:
         raise InputError.at("--runs must be at least 1", field="runs")
+    check_sensing(sensing)
     params = compile_scenario(resolved)
+    if sensing is not None:
+        params = params.with_sensing_mode(sensing)
     progress = Progress(
         TextColumn(f"[bold]{label or params.name}[/]"),
         BarColumn(),
@@ -153,13 +177,17 @@ def run(
     events: Annotated[bool, typer.Option("--events", help="Also write events.parquet.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")] = False,
+    sensing: SensingOption = None,
 ) -> None:
     """Run a Monte Carlo study of one night of a scenario."""
+    check_sensing(sensing)
     resolved = resolve_scenario(scenario)
     if report and out is None:
         raise InputError.at("--report needs --out DIR", field="report")
     started = time.perf_counter()
-    summary = simulate_study(resolved, runs, seed, jobs, executor, out, events, quiet=as_json)
+    summary = simulate_study(
+        resolved, runs, seed, jobs, executor, out, events, quiet=as_json, sensing=sensing
+    )
     if report and out is not None:
         from leapsim.report import write_report
 
@@ -180,14 +208,29 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where the two results folders go.")] = Path(
         "results/demo"
     ),
+    sensing: SensingOption = None,
 ) -> None:
-    """Rzeszów hub, one night: legacy missile defence vs the LEAP layered defence."""
+    """Rzeszów hub, one night: legacy missile defence vs the LEAP layered defence.
+
+    With --sensing tracked, fire control engages confirmed tracks (false tracks included)
+    instead of detected threats; a tracked night takes far longer (see bench/RESULTS.md).
+    """
+    check_sensing(sensing)
     jobs = jobs or default_jobs()
     started = time.perf_counter()
     summaries = {}
     for label, name in (("legacy", "rzeszow_legacy"), ("LEAP", "rzeszow_leap")):
         summaries[label] = simulate_study(
-            builtin_scenario(name), runs, seed, jobs, None, out / label.lower(), False, False, label
+            builtin_scenario(name),
+            runs,
+            seed,
+            jobs,
+            None,
+            out / label.lower(),
+            False,
+            False,
+            label,
+            sensing=sensing,
         )
     from leapsim.report import write_report
 

@@ -23,9 +23,10 @@ tracking run as a pre-pass before the engagement loop:
    single-scan Pd 0.9 — farther out a sensor may still detect, but its silence says little; a
    network's silence never counts (its nodes' hearing varies too much to deny a track).
    New tracks start with a velocity spread of half the fastest threat's speed so that fast
-   threats can be initiated. A track whose position uncertainty grows beyond
-   :func:`max_position_sigma_m` is deleted (as Stone Soup's ``CovarianceBasedDeleter``): no
-   sensor denies a track outside every sensor's miss range, so without this it would coast on.
+   threats can be initiated. As no sensor denies a track outside every sensor's miss range, the
+   engine also deletes a track whose position uncertainty grows beyond
+   :func:`max_position_sigma_m` (as Stone Soup's ``CovarianceBasedDeleter``) and a tentative
+   track not confirmed within ``confirm_n`` scans of the slowest sensor.
 4. **Truth association**: the tracker does not report which detections updated which track, so
    at every step each confirmed track is matched to the nearest observed threat when that lies
    inside the track's χ² gate (:data:`LABEL_GATE_PROBABILITY` of the track's position
@@ -42,7 +43,7 @@ tracking run as a pre-pass before the engagement loop:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -215,17 +216,21 @@ def _run_tracker(
     sensors, paths, dt = params.sensors, raid.paths, params.time_step_s
     tparams = tracker_params(params, raid)
     max_variance = 3.0 * max_position_sigma_m(params, tparams) ** 2
+    slowest = max(dt, float(sensors.scan_period_s.max(initial=0.0)))
+    max_tentative_age = tparams.confirm_n * slowest
+    birth = np.zeros(0)  # birth time by track id
     gate = float(chi2.ppf(LABEL_GATE_PROBABILITY, 3))
     network_gate = float(chi2.ppf(NETWORK_GATE_PROBABILITY, 3))
     node_id, networked = network_ids(params)
     rcs = params.threat_types.rcs_m2[raid.type]
     out: dict[str, list[np.ndarray]] = {"time": [], "track": [], "position": [], "label": []}
     state = TrackState.empty(tparams)
+    born = 0
     previous = -2
     for j in steps.tolist():
         t = j * dt
         if j != previous + 1:  # nothing observed in between: every track has ended
-            state = TrackState.empty(tparams, time=t - dt)
+            state = replace(TrackState.empty(tparams, time=t - dt), next_id=state.next_id)
         previous = j
         observed = np.flatnonzero((start <= t) & (t <= end))
         truth = position_at_time(paths, observed, t)
@@ -241,7 +246,10 @@ def _run_tracker(
                 detections = _fuse_networks(detections, node_id, networked, network_gate)
         state = tracker_step(state, detections, tparams, time=t)
         mean, cov = state.estimate()
+        birth = np.concatenate([birth, np.full(state.next_id - born, t)])
+        born = state.next_id
         lost = np.trace(cov[:, :3, :3], axis1=1, axis2=2) > max_variance
+        lost |= ~state.confirmed & (t - birth[state.track_id] >= max_tentative_age)
         if lost.any():
             state, mean, cov = _drop(state, lost), mean[~lost], cov[~lost]
         confirmed = np.flatnonzero(state.confirmed)
@@ -284,9 +292,12 @@ def _fuse_networks(
     radius = np.sqrt(2.0 * gate * np.trace(r, axis1=1, axis2=2).max())
     i, j = cKDTree(z).query_pairs(radius, output_type="ndarray").T
     ok = (network[i] == network[j]) & (node[i] != node[j])
+    i, j = i[ok], j[ok]
     nu = z[i] - z[j]
     d2 = np.einsum("pi,pi->p", nu, np.linalg.solve(r[i] + r[j], nu[..., None])[..., 0])
-    ok &= d2 <= gate
+    ok = d2 <= gate
+    if not ok.any():
+        return Detections.concatenate([alone, replace(detections.select(rows), sensor=network)])
     _, group = connected_components(
         coo_matrix((np.ones(int(ok.sum())), (i[ok], j[ok])), shape=(m, m)), directed=False
     )
@@ -405,6 +416,8 @@ def _fit_false_tracks(
     fitted positions at those two times.
     """
     f = false_tracks.size
+    if f == 0:
+        return np.zeros(0), np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3))
     sel = np.isin(row_track, false_tracks)
     g = np.searchsorted(false_tracks, row_track[sel])
     t, p = rows["time"][sel], rows["position"][sel]

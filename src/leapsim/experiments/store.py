@@ -142,6 +142,8 @@ def write_night_results(
     write_table(out / "runs.parquet", result.columns)
     if result.events is not None:
         write_table(out / "events.parquet", result.events)
+    else:  # never leave an earlier study's event log beside these results
+        (out / "events.parquet").unlink(missing_ok=True)
     write_json_atomic(out / "scenario.json", scenario_geometry(resolved, result.params))
     write_json_atomic(out / "replay.json", result.replay)
     summary = night_summary(result, resolved.file)

@@ -9,7 +9,13 @@ from pathlib import Path
 
 from leapsim.errors import InputError, Problem
 from leapsim.scenario.catalogue import builtin_catalogue, merge_catalogues
-from leapsim.scenario.loader import SourceMap, did_you_mean, load_yaml_with_extends, validate_model
+from leapsim.scenario.loader import (
+    SourceMap,
+    did_you_mean,
+    format_field,
+    load_yaml_with_extends,
+    validate_model,
+)
 from leapsim.scenario.models import Catalogue, Scenario
 
 BUILTIN_SCENARIOS = ("rzeszow_legacy", "rzeszow_leap")
@@ -58,7 +64,7 @@ def _reference_problems(
             return
         where, line = smap.locate(loc, file)
         hint = did_you_mean(name, known) or f"known {what}s: {', '.join(sorted(known))}"
-        field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc)
+        field = format_field(loc)
         problems.append(
             Problem(f"unknown {what} {name!r}", file=where, line=line, field=field, hint=hint)
         )

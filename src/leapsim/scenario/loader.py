@@ -54,9 +54,20 @@ class SourceMap:
 
 def _record_lines(node: yaml.Node, path: Path_, file: str, smap: SourceMap) -> None:
     if isinstance(node, yaml.MappingNode):
+        first_line: dict[Any, int] = {}
         for key_node, value_node in node.value:
             child = (*path, key_node.value)
-            smap.add(child, file, key_node.start_mark.line + 1)
+            line = key_node.start_mark.line + 1
+            if key_node.value in first_line:
+                raise InputError.at(
+                    f"duplicate key {key_node.value!r}",
+                    file=file,
+                    line=line,
+                    field=format_field(child),
+                    hint=f"it is already given on line {first_line[key_node.value]}; keep one",
+                )
+            first_line[key_node.value] = line
+            smap.add(child, file, line)
             _record_lines(value_node, child, file, smap)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -71,7 +82,16 @@ def read_yaml(path: str | os.PathLike[str]) -> tuple[Any, SourceMap]:
     file = str(p)
     if not p.is_file():
         raise InputError.at("file not found", file=file)
-    text = p.read_text(encoding="utf-8")
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError.at(
+            "the file is not UTF-8 text",
+            file=file,
+            line=raw[: exc.start].count(b"\n") + 1,
+            hint="save it as UTF-8",
+        ) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -136,7 +156,8 @@ def did_you_mean(word: str, choices: typing.Iterable[str]) -> str | None:
     return f"did you mean {close[0]!r}?" if close else None
 
 
-def _format_field(loc: Path_) -> str:
+def format_field(loc: Path_) -> str:
+    """A data path as users write it: ``fire_units[0].type``."""
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -153,6 +174,7 @@ _FIX_BY_TYPE = {
     "less_than": "the value is out of range; check the unit named by the field",
     "less_than_equal": "the value is out of range; check the unit named by the field",
     "literal_error": None,
+    "string_type": "give text; quote it (YAML reads NO, yes, on and off as true/false)",
 }
 
 
@@ -164,7 +186,11 @@ def validation_problems(
     for err in exc.errors():
         loc = tuple(err["loc"])
         # pydantic appends the failing union member / validator name to some locations
-        data_loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+        data_loc = tuple(
+            p
+            for p in loc
+            if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
+        )
         where, line = smap.locate(data_loc, file)
         kind = err["type"]
         hint = _FIX_BY_TYPE.get(kind)
@@ -179,9 +205,7 @@ def validation_problems(
         elif kind == "value_error":
             message = message.removeprefix("Value error, ")
         problems.append(
-            Problem(
-                message, file=where, line=line, field=_format_field(data_loc) or None, hint=hint
-            )
+            Problem(message, file=where, line=line, field=format_field(data_loc) or None, hint=hint)
         )
     return problems
 
@@ -212,16 +236,35 @@ def resolve_extends(path: Path, base: str) -> Path:
     return path.parent / base
 
 
+def _extends_hint(missing: Path) -> str:
+    from importlib import resources
+
+    builtins = sorted(
+        f.name.removesuffix(".yaml")
+        for f in (resources.files("leapsim.scenario") / "data").iterdir()
+        if f.name.endswith(".yaml") and f.name != "catalogue.yaml"
+    )
+    close = did_you_mean(missing.stem, builtins)
+    return (f"{close} (as builtin:NAME)" if close else "") or (
+        f"give a path relative to the extending file, or builtin:NAME ({', '.join(builtins)})"
+    )
+
+
 def load_yaml_with_extends(path: str | os.PathLike[str]) -> tuple[dict[str, Any], SourceMap]:
     """Read a YAML mapping, following ``extends:`` chains (child keys replace the base's)."""
     p = Path(path)
     seen: list[Path] = []
     data: dict[str, Any] = {}
     smap = SourceMap()
+    via: tuple[str, int | None] | None = None  # file and line of the extends: being followed
     while True:
         resolved = p.resolve()
-        if resolved in seen:
-            raise InputError.at("extends: chain loops back to this file", file=str(p))
+        if via is not None and (resolved in seen or not p.is_file()):
+            what = "loops back to a file already in the chain" if resolved in seen else "not found"
+            hint = "break the cycle" if resolved in seen else _extends_hint(p)
+            raise InputError.at(
+                f"extends: {p} {what}", file=via[0], line=via[1], field="extends", hint=hint
+            )
         seen.append(resolved)
         layer, layer_map = read_yaml(p)
         if layer is None:
@@ -236,7 +279,8 @@ def load_yaml_with_extends(path: str | os.PathLike[str]) -> tuple[dict[str, Any]
         smap = layer_map.without_keys(overridden).merged(smap)
         if base is None:
             return data, smap
+        line = layer_map.locate(("extends",), str(p))[1]
         if not isinstance(base, str):
-            line = layer_map.locate(("extends",), str(p))[1]
             raise InputError.at("extends must be a file path", file=str(p), line=line)
+        via = (str(p), line)
         p = resolve_extends(p, base)

@@ -214,7 +214,7 @@ class CostRule(StrictModel):
     value at risk exceeds ``unless_value_at_risk_above_eur``."""
 
     max_cost_ratio: float = Field(gt=0)
-    unless_value_at_risk_above_eur: Euros = float("inf")
+    unless_value_at_risk_above_eur: float = Field(default=float("inf"), ge=0)
 
 
 class Doctrine(StrictModel):

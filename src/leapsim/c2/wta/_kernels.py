@@ -623,11 +623,12 @@ def _assignment_rect(c, nr):
 
 
 @njit(cache=True)
-def assignment_move(sol, inst, hold, rng, frac, dirty):
+def assignment_move(sol, inst, hold, rng, frac, keep, dirty):
     """Very large-scale neighbourhood step (after Ahuja, Kumar, Jha, Orlin 2007).
 
     Take one unit, picked at random, off each of a random fraction ``frac`` of the occupied
-    targets, plus one held-back unit per type, and re-insert them so that each target gains at
+    targets except ``keep`` random ones (which may then gain a unit), plus one held-back unit per
+    type, and re-insert them so that each target gains at
     most one of them. With the rest fixed an insertion costs exactly ``c_i - v_j S_j p_ij``, so
     the best re-insertion (over candidate targets) is a linear assignment problem, solved exactly;
     the current solution is one of its candidates, so the step never worsens the objective.
@@ -643,8 +644,8 @@ def assignment_move(sol, inst, hold, rng, frac, dirty):
     rtype = np.empty(occupied.size + m, np.int64)
     origin = np.empty(occupied.size + m, np.int64)
     nr = 0
-    for j in occupied:
-        if frac < 1.0 and rng_uniform(rng) >= frac:
+    for t, j in enumerate(occupied):
+        if t < keep or (frac < 1.0 and rng_uniform(rng) >= frac):
             continue
         c = 0
         k = head[j]
@@ -772,7 +773,7 @@ def assignment_descent(sol, inst, hold, rng, max_fail, max_rounds):
     for _ in range(max_rounds):
         if fails >= max_fail:
             break
-        d = assignment_move(sol, inst, hold, rng, 1.0, dirty)
+        d = assignment_move(sol, inst, hold, rng, 1.0, 0, dirty)
         d += local_search(sol, inst, dirty, eps)
         fails = fails + 1 if d > -eps else 0
     refresh_survival(sol, inst)
@@ -809,10 +810,10 @@ def iterated_search(cur, best, inst, hold, rng, n_iter, ruin_max, lap_prob, lap_
     )
     for _ in range(n_iter):
         copy_state(trial, cur)
+        ruin_recreate(trial, inst, rng, 1 + rng_int(rng, ruin_max), dirty)
         if rng_uniform(rng) < lap_prob:
-            assignment_move(trial, inst, hold, rng, lap_frac, dirty)
-        else:
-            ruin_recreate(trial, inst, rng, 1 + rng_int(rng, ruin_max), dirty)
+            local_search(trial, inst, dirty, eps)
+            assignment_move(trial, inst, hold, rng, lap_frac, rng_int(rng, ruin_max + 1), dirty)
         local_search(trial, inst, dirty, eps)
         refresh_survival(trial, inst)
         f = objective(trial, inst)

@@ -84,7 +84,7 @@ class SearchParams:
     Attributes:
         n_candidates: candidate targets kept per weapon type during the search (None: all).
         ruin_max: a ruin clears 1..ruin_max targets.
-        lap_prob: probability that an iteration uses the assignment move instead of a ruin.
+        lap_prob: probability that an iteration follows its ruin with an assignment move.
         accept: record-to-record threshold (relative to the best objective).
         chunk: iterations per worker between synchronisations and clock checks.
         sync_every: rounds between copying the best worker's solution to the others.
@@ -123,9 +123,12 @@ def search(
     Exactly one budget applies: ``iterations`` (per worker; deterministic, the time limit is not
     consulted) or else ``time_limit`` seconds of wall clock. With several workers, each runs its
     own seeded search and every ``sync_every`` rounds the others restart from the best one's
-    solution; the result depends only on the seed and the budget in iteration mode.
+    solution; the result depends only on the seed and the budget in iteration mode. The initial
+    descent (at most ``descent_rounds`` assignment moves) runs before the clock is consulted.
     """
     prm = params or SearchParams()
+    if prm.n_candidates is not None and prm.n_candidates < 1:
+        raise ValueError("n_candidates must be >= 1 or None")
     t0 = time.perf_counter()
     workers = max(1, int(workers))
     inst = build_instance(problem, prm.n_candidates)
@@ -143,14 +146,14 @@ def search(
     best = [tuple(a.copy() for a in c) for c in cur]
     f_best = [K.objective(b, inst) for b in best]
 
-    def run(w: int) -> float:
+    def run(w: int, n_iter: int) -> float:
         return K.iterated_search(
             cur[w],
             best[w],
             inst,
             hold,
             rngs[w],
-            prm.chunk,
+            n_iter,
             prm.ruin_max,
             prm.lap_prob,
             1.0,
@@ -167,8 +170,12 @@ def search(
                     break
             elif time_limit is None or (rounds > 0 and _should_stop(t0, time_limit, rounds)):
                 break
-            f_best = list(pool.map(run, range(workers))) if pool else [run(0)]
-            done += prm.chunk
+            n_iter = prm.chunk if iterations is None else min(prm.chunk, iterations - done)
+            if pool:
+                f_best = list(pool.map(run, range(workers), [n_iter] * workers))
+            else:
+                f_best = [run(0, n_iter)]
+            done += n_iter
             rounds += 1
             if workers > 1 and rounds % prm.sync_every == 0:
                 w_star = int(np.argmin(f_best))
@@ -183,7 +190,8 @@ def search(
     w_star = int(np.argmin(f_best))
     sol = best[w_star]
     full = inst if prm.n_candidates is None else build_instance(problem, None)
-    K.local_search(sol, full, np.ones(problem.n_targets, np.bool_), 0.0)
+    eps = 1e-13 * (1.0 + float(problem.values.sum()))
+    K.local_search(sol, full, np.ones(problem.n_targets, np.bool_), eps)
     counts = counts_from_units(problem, sol[0])
     return SearchResult(counts, problem.objective(counts), done)
 

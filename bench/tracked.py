@@ -1,0 +1,91 @@
+"""Benchmark of tracked sensing (issue 4) against detection sensing on the demo scenarios.
+
+For each scenario and sensing mode, simulates ``--reps`` nights (runs 0.. of seed 1, after one
+warm-up night that loads the numba cache) on one core, in process, and prints per mode: median
+wall and CPU time per night, the share of it spent in the tracking pre-pass
+(:func:`leapsim.engine.tracked.track_night`), and the mean kills, leaks, false tracks and shots
+at false tracks.
+
+Usage: python bench/tracked.py [--reps 3] [--scenario rzeszow_leap] [--scenario rzeszow_legacy]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from leapsim.engine import compile_scenario, night, night_metrics, simulate_night
+from leapsim.experiments import run_rng
+from leapsim.scenario import builtin_scenario
+
+PREPASS = {"s": 0.0}
+
+
+def _timed_track_night(function):
+    def wrapper(*args, **kwargs):
+        start = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            PREPASS["s"] += time.process_time() - start
+
+    return wrapper
+
+
+def measure(params, reps: int) -> dict[str, float]:
+    simulate_night(params, run_rng(0, 0))  # numba cache
+    wall, cpu, prepass, rows = [], [], [], []
+    for run in range(reps):
+        PREPASS["s"] = 0.0
+        w0, c0 = time.perf_counter(), time.process_time()
+        outcome = simulate_night(params, run_rng(1, run))
+        wall.append(time.perf_counter() - w0)
+        cpu.append(time.process_time() - c0)
+        prepass.append(PREPASS["s"])
+        rows.append(night_metrics(outcome))
+    out = {
+        "wall": statistics.median(wall),
+        "cpu": statistics.median(cpu),
+        "prepass": statistics.median(prepass) / statistics.median(cpu),
+    }
+    for key in ("killed", "leaked", "shots", "false_tracks", "shots_at_false_tracks"):
+        out[key] = statistics.mean(r[key] for r in rows)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--scenario", action="append", help="built-in scenario (repeatable)")
+    args = parser.parse_args()
+    night.track_night = _timed_track_night(night.track_night)
+    console = Console()
+    console.print(
+        f"machine: {platform.machine()}, nproc {os.cpu_count()}, python "
+        f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}, "
+        f"date {time.strftime('%Y-%m-%d')}"
+    )
+    table = Table(title=f"One night on one core, median of {args.reps} (runs 0..{args.reps - 1})")
+    for col in ("scenario", "sensing", "wall s", "CPU s", "pre-pass", "killed", "leaked",
+                "shots", "false tracks", "shots at false"):  # fmt: skip
+        table.add_column(col, justify="right")
+    for name in args.scenario or ["rzeszow_leap"]:
+        params = compile_scenario(builtin_scenario(name))
+        for mode in ("detection", "tracked"):
+            r = measure(params.with_sensing_mode(mode), args.reps)
+            table.add_row(
+                name, mode, f"{r['wall']:.2f}", f"{r['cpu']:.2f}", f"{100 * r['prepass']:.0f} %",
+                f"{r['killed']:.1f}", f"{r['leaked']:.1f}", f"{r['shots']:.0f}",
+                f"{r['false_tracks']:.1f}", f"{r['shots_at_false_tracks']:.1f}",
+            )  # fmt: skip
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
