@@ -4,9 +4,12 @@ For each scenario and sensing mode, simulates ``--reps`` nights (runs 0.. of see
 warm-up night that loads the numba cache) on one core, in process, and prints per mode: median
 wall and CPU time per night, the share of it spent in the tracking pre-pass
 (:func:`leapsim.engine.tracked.track_night`), and the mean kills, leaks, false tracks and shots
-at false tracks.
+at false tracks. With ``--steps``, it also times the pre-pass of one night with the tracker
+(and engine) time step set to each value, the choice of fusing all scans of one time step into
+one tracker step (``1`` there is about one tracker step per scan of the 1 s sensors).
 
 Usage: python bench/tracked.py [--reps 3] [--scenario rzeszow_leap] [--scenario rzeszow_legacy]
+       [--steps 1 2 4]
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ import os
 import platform
 import statistics
 import time
+from dataclasses import replace
 
 from rich.console import Console
 from rich.table import Table
 
 from leapsim.engine import compile_scenario, night, night_metrics, simulate_night
+from leapsim.engine.raid import draw_raid
+from leapsim.engine.tracked import track_night
 from leapsim.experiments import run_rng
 from leapsim.scenario import builtin_scenario
 
@@ -63,9 +69,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--scenario", action="append", help="built-in scenario (repeatable)")
+    parser.add_argument("--steps", type=float, nargs="*", default=[], help="time steps, s")
     args = parser.parse_args()
     night.track_night = _timed_track_night(night.track_night)
-    console = Console()
+    console = Console(width=150)
     console.print(
         f"machine: {platform.machine()}, nproc {os.cpu_count()}, python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}, "
@@ -85,6 +92,22 @@ def main() -> None:
                 f"{r['false_tracks']:.1f}", f"{r['shots_at_false_tracks']:.1f}",
             )  # fmt: skip
     console.print(table)
+    if args.steps:
+        table = Table(title="Tracking pre-pass of one night (run 0) against the time step")
+        for col in ("scenario", "time step s", "steps with tracks", "CPU s", "false tracks"):
+            table.add_column(col, justify="right")
+        for name in args.scenario or ["rzeszow_leap"]:
+            params = compile_scenario(builtin_scenario(name)).with_sensing_mode("tracked")
+            for step in args.steps:
+                stepped = replace(params, time_step_s=step)
+                rng = run_rng(1, 0)
+                raid = draw_raid(stepped, rng)
+                start = time.process_time()
+                _, picture = track_night(stepped, raid, rng)
+                cpu = time.process_time() - start
+                steps = len(set(picture.held_s.tolist()))
+                table.add_row(name, f"{step:g}", str(steps), f"{cpu:.2f}", str(picture.n_false))
+        console.print(table)
 
 
 if __name__ == "__main__":

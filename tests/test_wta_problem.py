@@ -92,7 +92,7 @@ def test_reader_uses_zero_based_indices(tmp_path):
         ("2 2 1\n5\nabc\n", 3, "not a number"),
         ("2 2 1\n5\n6\n0 0 0.5\n0 1 1.5\n1 0 0.1\n1 1 0.1\n", 5, "outside [0, 1]"),
         ("2 2 1\n5\n6\n0 0 0.5\n0 1 0.5\n1 0 0.1\n", 7, "expected m x n = 4"),
-        ("2 2 1\n5\n6\n0 0 0.5\n0 1 0.5\n1 0 0.1\n1 1 0.1\n1 1 0.2\n", 8, "expected m x n = 4"),
+        ("2 2 1\n5\n6\n0 0 0.5\n0 1 0.5\n1 0 0.1\n1 1 0.1\n1 1 0.2\n", 8, "more than m x n"),
         ("2 2 1\n5\n6\n0 0 0.5\n0 0 0.5\n1 0 0.1\n1 1 0.1\n", 5, "given twice"),
         ("2 2 1\n5\n6\n0 0 0.5\n0 2 0.5\n1 0 0.1\n1 1 0.1\n", 5, "out of range"),
         ("2 x 1\n", 1, "not an integer"),

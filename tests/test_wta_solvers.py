@@ -147,3 +147,15 @@ def test_relaxation_bound_below_best_known_on_all_benchmarks(shared_data, name):
     greedy = solve(problem, method="greedy")
     assert not problem.violations(greedy.counts)
     assert greedy.objective >= BEST_KNOWN[name] * (1 - 1e-6)
+
+
+@pytest.mark.parametrize("method", ["greedy", "search", "auto", "milp"])
+def test_degenerate_instances(method):
+    no_units = WTAProblem(values=[1.0, 2.0], p=[[0.5, 0.5]], availability=[0])
+    no_types = WTAProblem(values=[1.0], p=np.zeros((0, 1)), availability=np.zeros(0, int))
+    worthless = WTAProblem(values=[0.0, 0.0], p=[[0.5, 0.5]], availability=[2], cost=[1.0])
+    for problem, expected in ((no_units, 3.0), (no_types, 1.0), (worthless, 0.0)):
+        for workers in (1, 2):
+            sol = solve(problem, method=method, time_limit=1.0, iterations=20, workers=workers)
+            assert sol.objective == pytest.approx(expected)
+            assert sol.counts.sum() == 0

@@ -1,5 +1,7 @@
-"""Compiled inner loop of a decision epoch: capacity, feasible engagements, jamming, and the
-dense fire-allocation problem. Model: :mod:`leapsim.engine.epoch`.
+"""Compiled inner loop of a decision epoch: capacity, feasible engagements (in tracked sensing
+only on targets a confirmed track holds, with Pk scaled by the track error), jamming, and the
+dense fire-allocation problem. Model: :mod:`leapsim.engine.epoch` and
+:mod:`leapsim.engine.tracked`.
 
 Numba, because the test is a dozen conditions per (unit, threat) pair evaluated thousands of
 times a night; numpy's per-call overhead dominated the night when it was written with arrays.

@@ -14,8 +14,10 @@ tracking run as a pre-pass before the engagement loop:
 2. **Networks**: the nodes of one placement that puts several sensors (an acoustic fence) report
    through their network's fusion centre, as one sensor: in each scan, plots of different nodes
    that gate with each other (χ² on ``R_i + R_j``) are merged into one plot, the information-
-   weighted mean ``(Σ R⁻¹)⁻¹ Σ R⁻¹ z`` (for a linear Kalman update, the same as updating with each
-   in turn), unless that group holds two plots of one node.
+   weighted mean ``(Σ R⁻¹)⁻¹ Σ R⁻¹ z`` with covariance ``(Σ R⁻¹)⁻¹`` (by the information form of
+   the Kalman filter, updating with it equals updating with each plot in turn; Bar-Shalom, Li &
+   Kirubarajan, *Estimation with Applications to Tracking and Navigation*, 2001), unless that
+   group holds two plots of one node.
 3. **Tracking**: one :func:`leapsim.tracking.tracker_step` per time step fuses all scans by
    sequential per-sensor updates (IMM constant velocity, χ² gating, GNN assignment, M-of-N
    confirmation, deletion after misses). A scan counts as a miss only for tracks within the range
@@ -35,6 +37,10 @@ tracking run as a pre-pass before the engagement loop:
 5. **What the loop needs**, per target (real threats first, then false tracks): the steps at which
    a confirmed track of it exists and the 3-D position error of its best track there (CSR arrays
    the compiled loop searches); the first such step replaces detection mode's detection time.
+   The loop multiplies an engagement's Pk by ``exp(−½ (e / b)²)`` for that error ``e`` and the
+   effector's ``acquisition_basket_m`` ``b`` — a planning model of a seeker or fire-control
+   sensor that acquires a target cued ``e`` off with a Gaussian roll-off (probability e^−½ at
+   ``e = b``); open sources give no acquisition curves, so the baskets are estimates.
    False tracks become extra targets: a straight constant-velocity path fitted by least squares
    to the track's estimates from confirmation to deletion, perceived as the raid's most common
    drone type, heading for the site nearest its last position; they cannot be killed and never
@@ -88,7 +94,7 @@ DRONE = FAMILY_CODE["drone"]
 @dataclass(frozen=True)
 class _EngineTrackerParams(TrackerParams):
     """Tracker settings with the χ² gate computed once (the library evaluates the quantile on
-    every association, a third of a step's cost with many sensors)."""
+    every association, about a fifth of the tracker's time with many sensors)."""
 
     @cached_property
     def gate_threshold(self) -> float:
@@ -218,7 +224,7 @@ def _run_tracker(
     max_variance = 3.0 * max_position_sigma_m(params, tparams) ** 2
     slowest = max(dt, float(sensors.scan_period_s.max(initial=0.0)))
     max_tentative_age = tparams.confirm_n * slowest
-    birth = np.zeros(0)  # birth time by track id
+    birth = np.zeros(1024)  # birth time by track id
     gate = float(chi2.ppf(LABEL_GATE_PROBABILITY, 3))
     network_gate = float(chi2.ppf(NETWORK_GATE_PROBABILITY, 3))
     node_id, networked = network_ids(params)
@@ -246,7 +252,9 @@ def _run_tracker(
                 detections = _fuse_networks(detections, node_id, networked, network_gate)
         state = tracker_step(state, detections, tparams, time=t)
         mean, cov = state.estimate()
-        birth = np.concatenate([birth, np.full(state.next_id - born, t)])
+        if state.next_id > birth.size:
+            birth = np.concatenate([birth, np.zeros(max(birth.size, state.next_id - birth.size))])
+        birth[born : state.next_id] = t
         born = state.next_id
         lost = np.trace(cov[:, :3, :3], axis1=1, axis2=2) > max_variance
         lost |= ~state.confirmed & (t - birth[state.track_id] >= max_tentative_age)
@@ -312,12 +320,6 @@ def _fuse_networks(
     np.add.at(info_sum, slot, info)
     np.add.at(info_z, slot, np.einsum("kij,kj->ki", info, z[merged]))
     cov = np.linalg.inv(info_sum)
-    # the true target of a merged plot, for diagnostics: −1 unless all its plots agree
-    target = detections.target[rows][merged]
-    lo = np.full(fused.size, np.iinfo(np.int64).max)
-    hi = np.full(fused.size, np.iinfo(np.int64).min)
-    np.minimum.at(lo, slot, target)
-    np.maximum.at(hi, slot, target)
     first = np.zeros(fused.size, np.int64)
     first[slot[::-1]] = np.flatnonzero(merged)[::-1]
     single = ~merged
@@ -326,8 +328,8 @@ def _fuse_networks(
         sensor=np.concatenate([alone.sensor, network[single], network[first]]),
         position=np.concatenate([alone.position, z[single], np.einsum("kij,kj->ki", cov, info_z)]),
         covariance=np.concatenate([alone.covariance, r[single], kalman.symmetrise(cov)]),
-        target=np.concatenate(
-            [alone.target, detections.target[rows][single], np.where(lo == hi, lo, -1)]
+        target=np.concatenate(  # a merged plot's source is unknown (−1)
+            [alone.target, detections.target[rows][single], np.full(fused.size, -1)]
         ),
     )
 
@@ -371,6 +373,8 @@ def _track_owners(track: np.ndarray, label: np.ndarray) -> tuple[np.ndarray, np.
 def _picture(
     params: NightParams, raid: RaidDraw, rows: dict[str, np.ndarray], dt: float
 ) -> tuple[RaidDraw, TrackPicture]:
+    """Turn the tracker's rows into the held steps and errors per target, and the raid with
+    the false tracks appended."""
     n = raid.n
     row_track, owner = _track_owners(rows["track"], rows["label"])
     row_owner = owner[row_track]

@@ -5,8 +5,8 @@ values (n,), kill probabilities and survival factors (m, n) (``q = 1 - p`` floor
 that taking a unit off is a division), weighted shot cost (m,), shot limit per target (n,),
 candidate targets of each type in CSR form (``cand[cptr[i]:cptr[i+1]]``, best first), the types
 having target j as a candidate (``rev[rptr[j]:rptr[j+1]]``), the (m, n) candidate flags, and the
-unit range ``tstart[i]:tstart[i+1]`` of each type. Only candidate pairs are ever fired; the search
-runs on short candidate lists and is polished on complete ones.
+unit range ``tstart[i]:tstart[i+1]`` of each type. Moves only ever fire on candidate pairs; the
+search runs on short candidate lists and is polished on complete ones.
 
 A solution is the tuple ``sol = (tgt, head, nxt, prv, surv, cnt)``: the target of every unit (-1:
 held back), a doubly linked list of the units on each target, each target's survival probability
@@ -714,26 +714,14 @@ def assignment_move(sol, inst, hold, rng, frac, keep, dirty):
 
 
 @njit(cache=True)
-def _clear_target(j, sol, inst, freed, nf):
-    head = sol[1]
-    tstart = inst[10]
-    while head[j] >= 0:
-        k = head[j]
-        i = _type_of(k, tstart)
-        move(k, i, -1, sol, inst)
-        freed[nf] = i
-        nf += 1
-    sol[4][j] = 1.0
-    return nf
-
-
-@njit(cache=True)
 def ruin_recreate(sol, inst, rng, n_ruin, dirty):
     """Ruin and recreate (Schrimpf et al. 2000, J. Comput. Phys. 159): clear ``n_ruin`` random
     occupied targets, then re-insert the freed and held-back units in random order, each at its
     best candidate target by marginal return (held back when no shot pays)."""
     tgt, head, _, _, surv, cnt = sol
     v, p, _, ucost, maxs, cptr, cand, _, _, _, tstart = inst
+    if tgt.size == 0:
+        return
     for _ in range(n_ruin):
         j = tgt[rng_int(rng, tgt.size)]
         if j < 0:
@@ -785,11 +773,13 @@ def iterated_search(cur, best, inst, hold, rng, n_iter, ruin_max, lap_prob, lap_
     """Iterated local search with large neighbourhoods, ``n_iter`` iterations.
 
     ``cur`` and ``best`` are solution tuples (updated in place, so a caller may resume). Each
-    iteration perturbs a copy of the current solution, by ruin and recreate of 1..``ruin_max``
-    targets or (probability ``lap_prob``) by the assignment move over a fraction ``lap_frac`` of
-    the targets, descends with :func:`local_search`, and accepts the result when it is no worse
-    than the current one or within a factor ``1 + accept`` of the best (record-to-record travel,
-    Dueck 1993). Returns the best objective."""
+    iteration perturbs a copy of the current solution by ruin and recreate of 1..``ruin_max``
+    targets; with probability ``lap_prob`` it then descends and applies the assignment move over
+    a fraction ``lap_frac`` of the targets, leaving up to ``ruin_max`` of them free to gain a
+    unit (so a ruin that changed how many units some targets hold is re-matched as a whole). It
+    descends with :func:`local_search` and accepts the result when it is no worse than the
+    current one or within a factor ``1 + accept`` of the best (record-to-record travel, Dueck
+    1993). Returns the best objective."""
     n = inst[0].size
     eps = 1e-13 * (1.0 + inst[0].sum())
     dirty = np.ones(n, np.bool_)

@@ -84,7 +84,9 @@ class SearchParams:
     Attributes:
         n_candidates: candidate targets kept per weapon type during the search (None: all).
         ruin_max: a ruin clears 1..ruin_max targets.
-        lap_prob: probability that an iteration follows its ruin with an assignment move.
+        lap_prob: probability that an iteration follows its ruin with an assignment move; None
+            scales it with the instance, 0.01 up to 300 targets and 0.01 (300 / n)^2 above, as
+            the dense assignment solve grows about as n^2 to n^3 while an iteration stays cheap.
         accept: record-to-record threshold (relative to the best objective).
         chunk: iterations per worker between synchronisations and clock checks.
         sync_every: rounds between copying the best worker's solution to the others.
@@ -92,9 +94,9 @@ class SearchParams:
     """
 
     n_candidates: int | None = 32
-    ruin_max: int = 5
-    lap_prob: float = 0.002
-    accept: float = 3e-4
+    ruin_max: int = 10
+    lap_prob: float | None = None
+    accept: float = 0.0
     chunk: int = 200
     sync_every: int = 5
     descent_rounds: int = 60
@@ -146,6 +148,9 @@ def search(
     best = [tuple(a.copy() for a in c) for c in cur]
     f_best = [K.objective(b, inst) for b in best]
 
+    n = problem.n_targets
+    lap_prob = prm.lap_prob if prm.lap_prob is not None else 0.01 * min(1.0, (300.0 / n) ** 2)
+
     def run(w: int, n_iter: int) -> float:
         return K.iterated_search(
             cur[w],
@@ -155,13 +160,15 @@ def search(
             rngs[w],
             n_iter,
             prm.ruin_max,
-            prm.lap_prob,
+            lap_prob,
             1.0,
             prm.accept,
         )
 
     done = 0
     rounds = 0
+    if tgt0.size == 0:  # nothing to fire: the greedy (empty) answer is optimal
+        iterations = 0
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
     try:
         while True:
