@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from leapsim.campaign.simulate import CampaignJob, CampaignRun, simulate_campaign_run
-from leapsim.experiments.checkpoint import Checkpoint, fingerprint
+from leapsim.experiments.checkpoint import Checkpoint, fingerprint, run_chunks
 from leapsim.experiments.executors import Executor, LocalExecutor
 from leapsim.experiments.montecarlo import chunk_runs
 
@@ -50,19 +50,11 @@ def run_campaign(
     executor = executor or LocalExecutor(1)
     chunks = chunk_runs(runs)
     checkpoint = None
-    done: dict[int, list[CampaignRun]] = {}
     if checkpoint_dir is not None:
         checkpoint = Checkpoint(checkpoint_dir, fingerprint("campaign", job, runs, chunks))
-        done = checkpoint.load()
-    todo = [i for i in range(len(chunks)) if i not in done]
-    if progress is not None and done:
-        progress(sum(len(chunks[i]) for i in done))
-    for index, result in executor.map_unordered(run_campaign_chunk, job, [chunks[i] for i in todo]):
-        done[todo[index]] = result
-        if checkpoint is not None:
-            checkpoint.save(todo[index], result)
-        if progress is not None:
-            progress(len(result))
+    done: dict[int, list[CampaignRun]] = run_chunks(
+        executor, run_campaign_chunk, job, chunks, checkpoint, progress
+    )
     results = [run for i in range(len(chunks)) for run in done[i]]
     nights = job.plan.nights
     columns = {

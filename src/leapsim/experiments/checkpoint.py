@@ -10,6 +10,7 @@ import hashlib
 import json
 import pickle
 import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +83,28 @@ class Checkpoint:
 
     def clear(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def run_chunks(
+    executor,
+    fn: Callable[[Any, list[int]], Any],
+    job: Any,
+    chunks: Sequence[list[int]],
+    checkpoint: Checkpoint | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[int, Any]:
+    """``fn(job, chunk)`` for every chunk on ``executor``, skipping chunks ``checkpoint`` already
+    holds and saving each new result there; ``progress`` gets the runs done as they finish.
+    Returns chunk index → result for all chunks."""
+    done = checkpoint.load() if checkpoint is not None else {}
+    todo = [i for i in range(len(chunks)) if i not in done]
+    if progress is not None and done:
+        progress(sum(len(chunks[i]) for i in done))
+    for index, result in executor.map_unordered(fn, job, [chunks[i] for i in todo]):
+        chunk = todo[index]
+        done[chunk] = result
+        if checkpoint is not None:
+            checkpoint.save(chunk, result)
+        if progress is not None:
+            progress(len(chunks[chunk]))
+    return done

@@ -10,7 +10,7 @@ import numpy as np
 
 from leapsim.engine import NightParams, night_metrics, simulate_night
 from leapsim.engine.replay import event_log, replay
-from leapsim.experiments.checkpoint import Checkpoint, fingerprint
+from leapsim.experiments.checkpoint import Checkpoint, fingerprint, run_chunks
 from leapsim.experiments.executors import Executor, LocalExecutor
 from leapsim.experiments.seeds import run_rng
 
@@ -71,19 +71,9 @@ def run_monte_carlo(
     job = ChunkJob(params, seed, events)
     chunks = chunk_runs(runs)
     checkpoint = None
-    done: dict[int, tuple] = {}
     if checkpoint_dir is not None:
         checkpoint = Checkpoint(checkpoint_dir, fingerprint(params, seed, runs, events, chunks))
-        done = checkpoint.load()
-    todo = [i for i in range(len(chunks)) if i not in done]
-    if progress is not None and done:
-        progress(sum(len(chunks[i]) for i in done))
-    for index, result in executor.map_unordered(run_chunk, job, [chunks[i] for i in todo]):
-        done[todo[index]] = result
-        if checkpoint is not None:
-            checkpoint.save(todo[index], result)
-        if progress is not None:
-            progress(len(result[0]))
+    done = run_chunks(executor, run_chunk, job, chunks, checkpoint, progress)
     rows = [row for i in range(len(chunks)) for row in done[i][0]]
     columns = {key: np.array([row[key] for row in rows]) for key in rows[0]} if rows else {}
     columns["run"] = np.arange(runs, dtype=np.int64)
