@@ -7,6 +7,7 @@ import pytest
 
 from leapsim.c2.wta import WTAProblem, read_instance, solve
 from leapsim.c2.wta.bound import relaxation_bound
+from leapsim.c2.wta.io import BEST_KNOWN
 from leapsim.c2.wta.milp import solve_milp
 from wta_helpers import brute_force, random_problem
 
@@ -126,16 +127,6 @@ def test_benchmark_bounds_below_best_known(shared_data, name):
     assert sol.lower_bound <= BEST_KNOWN[name] * (1 + 1e-9)
     assert sol.lower_bound <= sol.objective
     assert sol.objective <= BEST_KNOWN[name] * 1.01
-
-
-BEST_KNOWN = {
-    "50x100x1": 1734.302257, "50x100x2": 123.838359, "50x100x3": 20.589861,
-    "100x200x1": 2862.302609, "100x200x2": 116.057161, "100x200x3": 14.579133,
-    "150x300x1": 3740.417450, "150x300x2": 103.150726, "150x300x3": 11.429016,
-    "200x400x1": 4970.363244, "200x400x2": 115.447021, "200x400x3": 10.577367,
-    "250x500x1": 6689.827836, "250x500x2": 114.350685, "250x500x3": 10.959830,
-    "300x600x1": 8136.875861, "300x600x2": 118.543307, "300x600x3": 13.100070,
-}  # fmt: skip
 
 
 @pytest.mark.slow
