@@ -163,6 +163,39 @@ def _check_scenario(scenario: Any, file: Path) -> None:
                 _need(item, "max_range_m", float, file, where)
 
 
+def _check_lengths(
+    group: dict, keys: tuple[str, ...], n: int, lead: str, file: Path, where: str
+) -> None:
+    for key in keys:
+        if len(_need(group, key, list, file, where)) != n:
+            raise InputError.at(
+                f"length differs from {where}.{lead} ({n})", file=str(file), field=f"{where}.{key}"
+            )
+
+
+def _check_indices(values: list, limit: int, file: Path, field: str, message: str) -> None:
+    bad = [i for i, v in enumerate(values) if not (isinstance(v, int) and 0 <= v < limit)]
+    if bad:
+        raise InputError.at(
+            message.format(value=values[bad[0]], last=limit - 1),
+            file=str(file),
+            field=f"{field}[{bad[0]}]",
+        )
+
+
+def _check_choices(
+    values: list, choices: tuple[str, ...], file: Path, field: str, what: str
+) -> None:
+    bad = [i for i, v in enumerate(values) if v not in choices]
+    if bad:
+        raise InputError.at(
+            f"unknown {what} {values[bad[0]]!r}",
+            file=str(file),
+            field=f"{field}[{bad[0]}]",
+            hint=f"expected one of {', '.join(choices)}",
+        )
+
+
 def _check_replay(replay: Any, file: Path, n_units: int) -> None:
     if not isinstance(replay, dict):
         raise InputError.at("expected a JSON object", file=str(file))
@@ -170,28 +203,11 @@ def _check_replay(replay: Any, file: Path, n_units: int) -> None:
     types = _need(replay, "threat_types", list, file, "")
     threats = _need(replay, "threats", dict, file, "")
     n = len(_need(threats, "type", list, file, "threats"))
-    for key in ("path", "end_time_s", "fate"):
-        if len(_need(threats, key, list, file, "threats")) != n:
-            raise InputError.at(
-                f"length differs from threats.type ({n})", file=str(file), field=f"threats.{key}"
-            )
-    bad_type = [
-        i for i, t in enumerate(threats["type"]) if not (isinstance(t, int) and 0 <= t < len(types))
-    ]
-    if bad_type:
-        raise InputError.at(
-            f"index {threats['type'][bad_type[0]]!r} is not in threat_types",
-            file=str(file),
-            field=f"threats.type[{bad_type[0]}]",
-        )
-    bad_fate = [i for i, f in enumerate(threats["fate"]) if f not in FATES]
-    if bad_fate:
-        raise InputError.at(
-            f"unknown fate {threats['fate'][bad_fate[0]]!r}",
-            file=str(file),
-            field=f"threats.fate[{bad_fate[0]}]",
-            hint=f"expected one of {', '.join(FATES)}",
-        )
+    _check_lengths(threats, ("path", "end_time_s", "fate"), n, "type", file, "threats")
+    _check_indices(
+        threats["type"], len(types), file, "threats.type", "index {value!r} is not in threat_types"
+    )
+    _check_choices(threats["fate"], FATES, file, "threats.fate", "fate")
     for i, path in enumerate(threats["path"]):
         if not isinstance(path, list) or any(
             not isinstance(p, list) or len(p) != 4 or any(v is None for v in p) for p in path
@@ -203,29 +219,12 @@ def _check_replay(replay: Any, file: Path, n_units: int) -> None:
             )
     eng = _need(replay, "engagements", dict, file, "")
     m = len(_need(eng, "unit", list, file, "engagements"))
-    for key in ("threat", "t_start", "t_end", "outcome"):
-        if len(_need(eng, key, list, file, "engagements")) != m:
-            raise InputError.at(
-                f"length differs from engagements.unit ({m})",
-                file=str(file),
-                field=f"engagements.{key}",
-            )
+    _check_lengths(eng, ("threat", "t_start", "t_end", "outcome"), m, "unit", file, "engagements")
     for key, limit in (("unit", n_units), ("threat", n)):
-        bad = [i for i, u in enumerate(eng[key]) if not (isinstance(u, int) and 0 <= u < limit)]
-        if bad:
-            raise InputError.at(
-                f"index {eng[key][bad[0]]!r} out of range 0..{limit - 1}",
-                file=str(file),
-                field=f"engagements.{key}[{bad[0]}]",
-            )
-    bad = [i for i, o in enumerate(eng["outcome"]) if o not in OUTCOMES]
-    if bad:
-        raise InputError.at(
-            f"unknown outcome {eng['outcome'][bad[0]]!r}",
-            file=str(file),
-            field=f"engagements.outcome[{bad[0]}]",
-            hint=f"expected one of {', '.join(OUTCOMES)}",
+        _check_indices(
+            eng[key], limit, file, f"engagements.{key}", "index {value!r} out of range 0..{last}"
         )
+    _check_choices(eng["outcome"], OUTCOMES, file, "engagements.outcome", "outcome")
 
 
 def read_table(path: Path, required: tuple[str, ...]) -> dict[str, np.ndarray]:
