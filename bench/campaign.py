@@ -25,16 +25,16 @@ from rich.table import Table
 from leapsim.campaign import (
     CampaignConfig,
     CampaignJob,
-    campaign_summary,
     compile_plan,
     load_campaign_config,
-    run_campaign,
 )
 from leapsim.engine import compile_scenario, simulate_night
-from leapsim.experiments import run_rng
+from leapsim.experiments import run_campaign
+from leapsim.experiments.campaign_store import campaign_summary
 from leapsim.experiments.executors import LocalExecutor
 from leapsim.experiments.stats import mean_ci
 from leapsim.scenario import builtin_scenario
+from leapsim.seeds import run_rng
 from leapsim.threats import load_default_threat_model
 
 

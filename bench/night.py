@@ -22,9 +22,10 @@ from rich.console import Console
 from rich.table import Table
 
 from leapsim.engine import compile_scenario, night_metrics, simulate_night
-from leapsim.experiments import run_monte_carlo, run_rng
+from leapsim.experiments import run_monte_carlo
 from leapsim.experiments.executors import LocalExecutor
 from leapsim.scenario import builtin_scenario, load_scenario
+from leapsim.seeds import run_rng
 
 ROOT = Path(__file__).resolve().parents[1]
 SATURATION = ROOT / "examples" / "saturation_night.yaml"

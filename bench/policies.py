@@ -19,8 +19,8 @@ from rich.table import Table
 from leapsim.c2.policies import make_policy
 from leapsim.cli.run import resolve_scenario
 from leapsim.engine import compile_scenario, night_metrics, simulate_night
-from leapsim.experiments import run_rng
 from leapsim.experiments.stats import mean_ci
+from leapsim.seeds import run_rng
 
 
 def main() -> None:

@@ -27,8 +27,8 @@ from rich.table import Table
 from leapsim.engine import compile_scenario, night, night_metrics, simulate_night
 from leapsim.engine.raid import draw_raid
 from leapsim.engine.tracked import track_night
-from leapsim.experiments import run_rng
 from leapsim.scenario import builtin_scenario
+from leapsim.seeds import run_rng
 
 PREPASS = {"s": 0.0}
 

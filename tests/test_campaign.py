@@ -19,7 +19,6 @@ from leapsim.campaign import (
     CampaignConfig,
     CampaignJob,
     compile_plan,
-    run_campaign,
     simulate_campaign_run,
     wright_batch_cost,
     wright_unit_cost,
@@ -32,9 +31,10 @@ from leapsim.campaign.production import (
 )
 from leapsim.campaign.simulate import LEAKAGE, scenario_raid_counts, unit_losses
 from leapsim.campaign.stocks import apportion, layer_dry, refill
-from leapsim.campaign.store import campaign_summary, horizon_stats, run_totals
 from leapsim.engine import NightParams, compile_scenario
 from leapsim.engine.night import KILLED, LEAKED
+from leapsim.experiments import run_campaign
+from leapsim.experiments.campaign_store import campaign_summary, horizon_stats, run_totals
 from leapsim.experiments.executors import LocalExecutor
 from leapsim.scenario import load_scenario
 from leapsim.threats import FAMILIES, load_default_threat_model

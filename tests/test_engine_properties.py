@@ -19,8 +19,8 @@ from leapsim.engine import night_metrics, simulate_night
 from leapsim.engine.kinematics import position_at_time
 from leapsim.engine.night import FATES, OUTCOMES
 from leapsim.engine.params import EFFECTOR_KINDS
-from leapsim.experiments import run_rng
 from leapsim.scenario import builtin_catalogue
+from leapsim.seeds import run_rng
 from scenario_factory import ORIGIN, compile_dict
 
 NOT_LAUNCHED, KILLED, LEAKED, AIRBORNE = (

@@ -19,8 +19,8 @@ from leapsim.engine.night import FATES, OUTCOMES
 from leapsim.engine.params import DEFAULT_ACQUISITION_BASKET_M
 from leapsim.engine.replay import EVENT_KINDS, event_log, replay
 from leapsim.errors import InputError
-from leapsim.experiments import run_rng
 from leapsim.scenario import load_scenario
+from leapsim.seeds import run_rng
 from scenario_factory import ORIGIN, compile_dict, one_site_scenario, write_scenario
 
 KILL = OUTCOMES.index("kill")

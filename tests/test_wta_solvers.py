@@ -9,6 +9,7 @@ from leapsim.c2.wta import WTAProblem, read_instance, solve
 from leapsim.c2.wta.bound import relaxation_bound
 from leapsim.c2.wta.io import BEST_KNOWN
 from leapsim.c2.wta.milp import solve_milp
+from leapsim.c2.wta.search import layered_counts
 from wta_helpers import brute_force, random_problem
 
 CASES = [
@@ -44,6 +45,21 @@ def test_greedy_is_feasible_and_no_better_than_optimum(cases):
         sol = solve(problem, method="greedy")
         assert not problem.violations(sol.counts)
         assert sol.objective >= f_opt - 1e-9
+
+
+def test_layered_start_is_feasible_and_leaves_no_paying_shot(cases):
+    """The search's start: feasible, no better than the optimum, and it stops only when no
+    unit left at home has a permitted target where a shot still pays."""
+    for problem, f_opt, _ in cases:
+        x = layered_counts(problem)
+        assert not problem.violations(x)
+        assert f_opt - 1e-9 <= problem.objective(x) <= problem.objective(np.zeros_like(x))
+        surv = np.prod((1.0 - problem.p) ** x, axis=0)
+        room = x.sum(axis=0) < (np.inf if problem.max_shots is None else problem.max_shots)
+        gain = problem.values * surv * problem.p - problem.shot_cost[:, None]
+        home = problem.availability - x.sum(axis=1)
+        paying = (gain > 1e-12) & problem.allowed & room[None, :] & (problem.p > 0)
+        assert not np.any(paying[home > 0])
 
 
 def test_bounds_never_exceed_optimum(cases):

@@ -32,7 +32,7 @@ from leapsim.campaign.plan import CampaignPlan
 from leapsim.campaign.stocks import apportion, layer_dry, refill
 from leapsim.engine import TOTAL_METRICS, NightParams, night_metrics, simulate_night
 from leapsim.engine.night import LEAKED, NightOutcome
-from leapsim.experiments.seeds import run_rng
+from leapsim.seeds import run_rng
 from leapsim.threats import FAMILIES, ThreatModel, sample_raids
 
 LEAKAGE = "leakage_threshold"

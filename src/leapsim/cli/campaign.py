@@ -18,15 +18,14 @@ from leapsim.campaign import (
     CampaignJob,
     compile_plan,
     load_campaign_config,
-    run_campaign,
-    write_campaign_results,
 )
-from leapsim.campaign.store import campaign_summary
 from leapsim.cli.app import app
 from leapsim.cli.console import console, err_console
 from leapsim.cli.run import PARTIAL, _cell, json_summary, resolve_scenario, summary_table
 from leapsim.engine import compile_scenario
 from leapsim.errors import InputError
+from leapsim.experiments import run_campaign
+from leapsim.experiments.campaign_store import campaign_summary, write_campaign_results
 from leapsim.experiments.checkpoint import Checkpoint
 from leapsim.experiments.executors import make_executor
 from leapsim.threats import resolve_threat_model

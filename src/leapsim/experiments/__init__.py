@@ -1,6 +1,7 @@
-"""Monte Carlo replications, executors (local processes, Dask) and the results store."""
+"""Monte Carlo replications, executors (local processes, Dask) and the results store, for nights
+and for campaigns."""
 
+from leapsim.experiments.campaign_montecarlo import CampaignResult, run_campaign
 from leapsim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
-from leapsim.experiments.seeds import run_rng
 
-__all__ = ["MonteCarloResult", "run_monte_carlo", "run_rng"]
+__all__ = ["CampaignResult", "MonteCarloResult", "run_campaign", "run_monte_carlo"]

@@ -12,7 +12,7 @@ from leapsim.engine import NightParams, night_metrics, simulate_night
 from leapsim.engine.replay import event_log, replay
 from leapsim.experiments.checkpoint import Checkpoint, fingerprint, run_chunks
 from leapsim.experiments.executors import Executor, LocalExecutor
-from leapsim.experiments.seeds import run_rng
+from leapsim.seeds import run_rng
 
 
 @dataclass(frozen=True)

@@ -623,17 +623,16 @@ def _assignment_rect(c, nr):
 
 
 @njit(cache=True)
-def assignment_move(sol, inst, hold, rng, frac, keep, dirty):
+def assignment_move(sol, inst, hold, rng, keep, dirty):
     """Very large-scale neighbourhood step (after Ahuja, Kumar, Jha, Orlin 2007).
 
-    Take one unit, picked at random, off each of a random fraction ``frac`` of the occupied
-    targets except ``keep`` random ones (which may then gain a unit), plus one held-back unit per
-    type, and re-insert them so that each target gains at
-    most one of them. With the rest fixed an insertion costs exactly ``c_i - v_j S_j p_ij``, so
-    the best re-insertion (over candidate targets) is a linear assignment problem, solved exactly;
-    the current solution is one of its candidates, so the step never worsens the objective.
-    ``hold`` lets any unit be held back (needed with shot costs). Marks changed targets dirty and
-    returns the change in objective."""
+    Take one unit, picked at random, off each occupied target except ``keep`` random ones
+    (which may then gain a unit, so target counts can change), plus one held-back unit per
+    type, and re-insert them so that each target gains at most one of them. With the rest fixed
+    an insertion costs exactly ``c_i - v_j S_j p_ij``, so the best re-insertion (over candidate
+    targets) is a linear assignment problem, solved exactly; the current solution is one of its
+    candidates, so the step never worsens the objective. ``hold`` lets any unit be held back
+    (needed with shot costs). Marks changed targets dirty and returns the change in objective."""
     tgt, head, nxt, _, surv, cnt = sol
     v, p, q, ucost, maxs, cptr, _, _, _, iscand, tstart = inst
     n = v.size
@@ -644,17 +643,9 @@ def assignment_move(sol, inst, hold, rng, frac, keep, dirty):
     rtype = np.empty(occupied.size + m, np.int64)
     origin = np.empty(occupied.size + m, np.int64)
     nr = 0
-    for t, j in enumerate(occupied):
-        if t < keep or (frac < 1.0 and rng_uniform(rng) >= frac):
-            continue
-        c = 0
+    for j in occupied[min(keep, occupied.size) :]:
         k = head[j]
-        while k >= 0:
-            c += 1
-            k = nxt[k]
-        pick = rng_int(rng, c)
-        k = head[j]
-        for _ in range(pick):
+        for _ in range(rng_int(rng, cnt[j])):
             k = nxt[k]
         rows[nr] = k
         rtype[nr] = _type_of(k, tstart)
@@ -679,10 +670,10 @@ def assignment_move(sol, inst, hold, rng, frac, keep, dirty):
             move(rows[r], i, -1, sol, inst)
         else:
             n_held += 1
-    n_dummy = nr if (hold or n_held > 0) else 0
-    size = n + n_dummy
+    size = n + (nr if (hold or n_held > 0) else 0)
     big = 10.0 * (1.0 + v.sum() + nr * ucost.max())
-    c = np.zeros((size, size))
+    rect = 3 * nr < size  # few rows: the rectangular solver on the first nr rows only
+    c = np.zeros((nr, size)) if rect else np.zeros((size, size))
     for r in range(nr):
         i = rtype[r]
         for j in range(n):
@@ -693,7 +684,7 @@ def assignment_move(sol, inst, hold, rng, frac, keep, dirty):
         j = origin[r]
         if j >= 0:
             c[r, j] = ucost[i] - v[j] * surv[j] * p[i, j]
-    res = _assignment_rect(c, nr) if 3 * nr < size else linear_assignment(c)
+    res = _assignment_rect(c, nr) if rect else linear_assignment(c)
     after = 0.0
     for r in range(nr):
         col = res[r]
@@ -714,21 +705,38 @@ def assignment_move(sol, inst, hold, rng, frac, keep, dirty):
 
 
 @njit(cache=True)
-def ruin_recreate(sol, inst, rng, n_ruin, dirty):
-    """Ruin and recreate (Schrimpf et al. 2000, J. Comput. Phys. 159): clear ``n_ruin`` random
-    occupied targets, then re-insert the freed and held-back units in random order, each at its
-    best candidate target by marginal return (held back when no shot pays)."""
+def ruin_recreate(sol, inst, rng, n_ruin, related, width, dirty):
+    """Ruin and recreate (Schrimpf et al. 2000, J. Comput. Phys. 159): clear ``n_ruin`` occupied
+    targets, then re-insert the freed and held-back units in random order, each at its best
+    candidate target by marginal return (held back when no shot pays).
+
+    The first target is drawn at random; each further one, with probability ``related``, is one
+    of the ``width`` best candidate targets of the type of a unit freed so far (relatedness after
+    Shaw 1998: targets that compete for the same units, so the recreate can trade them), else
+    random."""
     tgt, head, _, _, surv, cnt = sol
     v, p, _, ucost, maxs, cptr, cand, _, _, _, tstart = inst
     if tgt.size == 0:
         return
+    freed = np.empty(tgt.size, np.int64)
+    nf = 0
     for _ in range(n_ruin):
-        j = tgt[rng_int(rng, tgt.size)]
+        j = -1
+        if nf > 0 and rng_uniform(rng) < related:
+            i = freed[rng_int(rng, nf)]
+            span = min(width, cptr[i + 1] - cptr[i])
+            if span > 0:
+                j = cand[cptr[i] + rng_int(rng, span)]
+        if j < 0 or cnt[j] == 0:
+            j = tgt[rng_int(rng, tgt.size)]
         if j < 0:
             continue
         while head[j] >= 0:
             k = head[j]
-            move(k, _type_of(k, tstart), -1, sol, inst)
+            i = _type_of(k, tstart)
+            freed[nf] = i
+            nf += 1
+            move(k, i, -1, sol, inst)
         surv[j] = 1.0
         dirty[j] = True
     pool = np.flatnonzero(tgt < 0)
@@ -761,7 +769,7 @@ def assignment_descent(sol, inst, hold, rng, max_fail, max_rounds):
     for _ in range(max_rounds):
         if fails >= max_fail:
             break
-        d = assignment_move(sol, inst, hold, rng, 1.0, 0, dirty)
+        d = assignment_move(sol, inst, hold, rng, 0, dirty)
         d += local_search(sol, inst, dirty, eps)
         fails = fails + 1 if d > -eps else 0
     refresh_survival(sol, inst)
@@ -769,17 +777,17 @@ def assignment_descent(sol, inst, hold, rng, max_fail, max_rounds):
 
 
 @njit(cache=True, nogil=True)
-def iterated_search(cur, best, inst, hold, rng, n_iter, ruin_max, lap_prob, lap_frac, accept):
+def iterated_search(cur, best, inst, hold, rng, n_iter, ruin_max, lap_prob, accept, related, width):
     """Iterated local search with large neighbourhoods, ``n_iter`` iterations.
 
     ``cur`` and ``best`` are solution tuples (updated in place, so a caller may resume). Each
     iteration perturbs a copy of the current solution by ruin and recreate of 1..``ruin_max``
-    targets; with probability ``lap_prob`` it then descends and applies the assignment move over
-    a fraction ``lap_frac`` of the targets, leaving up to ``ruin_max`` of them free to gain a
-    unit (so a ruin that changed how many units some targets hold is re-matched as a whole). It
-    descends with :func:`local_search` and accepts the result when it is no worse than the
-    current one or within a factor ``1 + accept`` of the best (record-to-record travel, Dueck
-    1993). Returns the best objective."""
+    targets (related with probability ``related``, see :func:`ruin_recreate`); with
+    probability ``lap_prob`` it then descends and applies the assignment move, leaving up to
+    ``ruin_max`` targets free to gain a unit (so a ruin that changed how many units some targets
+    hold is re-matched as a whole). It descends with :func:`local_search` and accepts the result
+    when it is no worse than the current one or within a factor ``1 + accept`` of the best
+    (record-to-record travel, Dueck 1993). Returns the best objective."""
     n = inst[0].size
     eps = 1e-13 * (1.0 + inst[0].sum())
     dirty = np.ones(n, np.bool_)
@@ -800,10 +808,10 @@ def iterated_search(cur, best, inst, hold, rng, n_iter, ruin_max, lap_prob, lap_
     )
     for _ in range(n_iter):
         copy_state(trial, cur)
-        ruin_recreate(trial, inst, rng, 1 + rng_int(rng, ruin_max), dirty)
+        ruin_recreate(trial, inst, rng, 1 + rng_int(rng, ruin_max), related, width, dirty)
         if rng_uniform(rng) < lap_prob:
             local_search(trial, inst, dirty, eps)
-            assignment_move(trial, inst, hold, rng, lap_frac, rng_int(rng, ruin_max + 1), dirty)
+            assignment_move(trial, inst, hold, rng, rng_int(rng, ruin_max + 1), dirty)
         local_search(trial, inst, dirty, eps)
         refresh_survival(trial, inst)
         f = objective(trial, inst)
@@ -814,3 +822,56 @@ def iterated_search(cur, best, inst, hold, rng, n_iter, ruin_max, lap_prob, lap_
                 copy_state(best, trial)
                 f_best = f
     return f_best
+
+
+# --------------------------------------------------------------------------- start solution
+
+
+@njit(cache=True)
+def layered_assignment_counts(v, p, q, allowed, ucost, maxs, avail):
+    """Start solution by layers of assignments: each layer gives every target at most one more
+    unit, choosing among all units still available the set that gains most (an exact linear
+    assignment on gains ``v_j S_j p_ij - c_i`` with the earlier layers fixed); layers repeat
+    until no unit is left or none gains. Returns the (m, n) count matrix."""
+    m, n = p.shape
+    x = np.zeros((m, n), np.int64)
+    surv = np.ones(n)
+    cnt = np.zeros(n, np.int64)
+    left = avail.copy()
+    cmax = 0.0
+    for i in range(m):
+        cmax = max(cmax, ucost[i])
+    big = 10.0 * (1.0 + v.sum() + avail.sum() * cmax)
+    while True:
+        nu = left.sum()
+        if nu == 0:
+            break
+        utype = np.empty(nu, np.int64)
+        r = 0
+        for i in range(m):
+            for _ in range(left[i]):
+                utype[r] = i
+                r += 1
+        c = np.zeros((max(nu, n), max(nu, n)))  # zero-cost padding: a unit left for later
+        for r in range(nu):
+            i = utype[r]
+            for j in range(n):
+                if allowed[i, j] and cnt[j] < maxs[j] and p[i, j] > 0.0:
+                    g = v[j] * surv[j] * p[i, j] - ucost[i]
+                    c[r, j] = -g if g > 0.0 else big
+                else:
+                    c[r, j] = big
+        res = linear_assignment(c)
+        placed = 0
+        for r in range(nu):
+            j = res[r]
+            if j < n and c[r, j] < big:
+                i = utype[r]
+                x[i, j] += 1
+                left[i] -= 1
+                surv[j] *= q[i, j]
+                cnt[j] += 1
+                placed += 1
+        if placed == 0:
+            break
+    return x

@@ -1,5 +1,6 @@
-"""Anytime metaheuristic for WTA: greedy start, iterated local search with ruin-and-recreate and
-an exact assignment (very large-scale) neighbourhood, polished by a full local search.
+"""Anytime metaheuristic for WTA: a start built from layers of exact assignments, a descent with
+an exact assignment (very large-scale) neighbourhood, iterated local search with random or related
+ruin-and-recreate, polished by a full local search.
 
 Randomness comes only from the seed, through a SplitMix64 generator inside the kernels; with an
 iteration budget (``iterations``) the result is bit-identical on any machine. With a time limit
@@ -84,22 +85,28 @@ class SearchParams:
     Attributes:
         n_candidates: candidate targets kept per weapon type during the search (None: all).
         ruin_max: a ruin clears 1..ruin_max targets.
-        lap_prob: probability that an iteration follows its ruin with an assignment move; None
-            scales it with the instance, 0.01 up to 300 targets and 0.01 (300 / n)^2 above, as
-            the dense assignment solve grows about as n^2 to n^3 while an iteration stays cheap.
+        related: on odd-numbered workers, probability that a ruin's next target is related to
+            those already cleared (one of the best candidate targets of a unit it freed) rather
+            than random; even-numbered workers always ruin at random (a portfolio).
+        related_width: how many of a freed unit's best candidate targets count as related.
+        lap_prob: probability that an iteration follows its ruin with an assignment move.
         accept: record-to-record threshold (relative to the best objective).
         chunk: iterations per worker between synchronisations and clock checks.
         sync_every: rounds between copying the best worker's solution to the others.
         descent_rounds: most rounds of the initial assignment-move descent.
+        descent_fail: the descent stops after this many rounds in a row without improvement.
     """
 
     n_candidates: int | None = 32
     ruin_max: int = 10
-    lap_prob: float | None = None
+    related: float = 0.9
+    related_width: int = 8
+    lap_prob: float = 0.01
     accept: float = 0.0
     chunk: int = 200
     sync_every: int = 5
     descent_rounds: int = 60
+    descent_fail: int = 3
 
 
 @dataclass(frozen=True)
@@ -120,13 +127,15 @@ def search(
     workers: int = 1,
     params: SearchParams | None = None,
 ) -> SearchResult:
-    """Greedy start, assignment-move descent, then iterated local search on ``workers`` threads.
+    """Layered-assignment start, assignment-move descent, then iterated local search on
+    ``workers`` threads.
 
     Exactly one budget applies: ``iterations`` (per worker; deterministic, the time limit is not
     consulted) or else ``time_limit`` seconds of wall clock. With several workers, each runs its
     own seeded search and every ``sync_every`` rounds the others restart from the best one's
-    solution; the result depends only on the seed and the budget in iteration mode. The initial
-    descent (at most ``descent_rounds`` assignment moves) runs before the clock is consulted.
+    solution; the result depends only on the seed and the budget in iteration mode. Each worker
+    starts with its own seeded descent (at most ``descent_rounds`` assignment moves), which runs
+    before the clock is consulted.
     """
     prm = params or SearchParams()
     if prm.n_candidates is not None and prm.n_candidates < 1:
@@ -137,19 +146,16 @@ def search(
     hold = bool(
         np.any(problem.shot_cost > 0) or problem.mask is not None or problem.max_shots is not None
     )
-    x0 = greedy_counts(problem)
+    x0 = layered_counts(problem)
     tgt0 = units_from_counts(problem, x0)
     states = np.random.SeedSequence(int(seed)).generate_state(workers, dtype=np.uint64)
     rngs = [np.array([s], dtype=np.uint64) for s in states]
     cur = [K.new_state(tgt0, inst) for _ in range(workers)]
-    K.assignment_descent(cur[0], inst, hold, rngs[0], 3, prm.descent_rounds)
-    for w in range(1, workers):
-        K.copy_state(cur[w], cur[0])
-    best = [tuple(a.copy() for a in c) for c in cur]
-    f_best = [K.objective(b, inst) for b in best]
 
-    n = problem.n_targets
-    lap_prob = prm.lap_prob if prm.lap_prob is not None else 0.01 * min(1.0, (300.0 / n) ** 2)
+    def descend(w: int) -> float:
+        return K.assignment_descent(
+            cur[w], inst, hold, rngs[w], prm.descent_fail, prm.descent_rounds
+        )
 
     def run(w: int, n_iter: int) -> float:
         return K.iterated_search(
@@ -160,28 +166,38 @@ def search(
             rngs[w],
             n_iter,
             prm.ruin_max,
-            lap_prob,
-            1.0,
+            prm.lap_prob,
             prm.accept,
+            prm.related if w % 2 else 0.0,  # a portfolio: even workers ruin at random
+            prm.related_width,
         )
 
     done = 0
-    rounds = 0
-    if tgt0.size == 0:  # nothing to fire: the greedy (empty) answer is optimal
+    if tgt0.size == 0:  # nothing to fire: the empty answer is optimal
         iterations = 0
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
+
+    def each(fn, *args) -> list[float]:
+        """``fn(w, *args)`` for every worker, on the pool when there is one."""
+        if pool is None:
+            return [fn(0, *args)]
+        return list(pool.map(lambda w: fn(w, *args), range(workers)))
+
     try:
+        f_best = each(descend)
+        best = [tuple(a.copy() for a in c) for c in cur]
+        t_search = time.perf_counter()
+        rounds = 0
         while True:
             if iterations is not None:
                 if done >= iterations:
                     break
-            elif time_limit is None or (rounds > 0 and _should_stop(t0, time_limit, rounds)):
+            elif time_limit is None or (
+                rounds > 0 and _should_stop(t0, t_search, time_limit, rounds)
+            ):
                 break
             n_iter = prm.chunk if iterations is None else min(prm.chunk, iterations - done)
-            if pool:
-                f_best = list(pool.map(run, range(workers), [n_iter] * workers))
-            else:
-                f_best = [run(0, n_iter)]
+            f_best = each(run, n_iter)
             done += n_iter
             rounds += 1
             if workers > 1 and rounds % prm.sync_every == 0:
@@ -192,7 +208,7 @@ def search(
                         K.copy_state(best[w], best[w_star])
                         f_best[w] = f_best[w_star]
     finally:
-        if pool:
+        if pool is not None:
             pool.shutdown()
     w_star = int(np.argmin(f_best))
     sol = best[w_star]
@@ -203,21 +219,32 @@ def search(
     return SearchResult(counts, problem.objective(counts), done)
 
 
-def _should_stop(t0: float, time_limit: float, rounds: int) -> bool:
-    """Stop when another round (at the mean round time so far) would overrun the limit."""
-    elapsed = time.perf_counter() - t0
-    return elapsed + elapsed / (rounds + 1) > time_limit
+def _should_stop(t0: float, t_search: float, time_limit: float, rounds: int) -> bool:
+    """Stop when another round (at the mean round time since ``t_search``) would overrun the
+    limit counted from ``t0``."""
+    now = time.perf_counter()
+    return now - t0 + (now - t_search) / rounds > time_limit
+
+
+def layered_counts(problem: WTAProblem) -> np.ndarray:
+    """Start solution of the search: layers of exact assignments, (m, n) counts."""
+    return K.layered_assignment_counts(*_kernel_args(problem))
 
 
 def greedy_counts(problem: WTAProblem) -> np.ndarray:
     """Maximum marginal return greedy assignment, (m, n) counts."""
+    return K.greedy_counts(*_kernel_args(problem))
+
+
+def _kernel_args(problem: WTAProblem) -> tuple:
+    """(v, p, q, allowed, shot cost, max shots, availability) as the start kernels take them."""
     q = np.maximum(1.0 - problem.p, K.QMIN)
     maxs = (
         np.full(problem.n_targets, np.iinfo(np.int64).max, np.int64)
         if problem.max_shots is None
         else problem.max_shots.astype(np.int64)
     )
-    return K.greedy_counts(
+    return (
         problem.values,
         problem.p,
         q,

@@ -12,9 +12,9 @@ import numpy as np
 
 import leapsim
 from leapsim.atomic import write_json_atomic
-from leapsim.campaign.montecarlo import CampaignResult
 from leapsim.campaign.simulate import LEAKAGE
 from leapsim.engine import TOTAL_METRICS
+from leapsim.experiments.campaign_montecarlo import CampaignResult
 from leapsim.experiments.stats import mean_ci
 from leapsim.experiments.store import scenario_geometry, write_table
 from leapsim.scenario import ResolvedScenario
