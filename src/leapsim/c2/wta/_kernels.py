@@ -852,7 +852,9 @@ def layered_assignment_counts(v, p, q, allowed, ucost, maxs, avail):
             for _ in range(left[i]):
                 utype[r] = i
                 r += 1
-        c = np.zeros((max(nu, n), max(nu, n)))  # zero-cost padding: a unit left for later
+        # zero-cost padding columns: a unit left for a later layer; few units: rectangular solver
+        rect = 3 * nu < n + nu
+        c = np.zeros((nu, n + nu)) if rect else np.zeros((max(nu, n), max(nu, n)))
         for r in range(nu):
             i = utype[r]
             for j in range(n):
@@ -861,7 +863,7 @@ def layered_assignment_counts(v, p, q, allowed, ucost, maxs, avail):
                     c[r, j] = -g if g > 0.0 else big
                 else:
                     c[r, j] = big
-        res = linear_assignment(c)
+        res = _assignment_rect(c, nu) if rect else linear_assignment(c)
         placed = 0
         for r in range(nu):
             j = res[r]
