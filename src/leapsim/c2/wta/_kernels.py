@@ -623,6 +623,16 @@ def _assignment_rect(c, nr):
 
 
 @njit(cache=True)
+def _min_cost_assignment(c, nr):
+    """Column of each of the first ``nr`` rows of ``c`` in a minimum-cost assignment: the
+    rectangular solver when ``c`` has only those rows (callers build it so when rows are under a
+    third of the columns), else Jonker-Volgenant on the square matrix."""
+    if c.shape[0] < c.shape[1]:
+        return _assignment_rect(c, nr)
+    return linear_assignment(c)
+
+
+@njit(cache=True)
 def assignment_move(sol, inst, hold, rng, keep, dirty):
     """Very large-scale neighbourhood step (after Ahuja, Kumar, Jha, Orlin 2007).
 
@@ -672,8 +682,7 @@ def assignment_move(sol, inst, hold, rng, keep, dirty):
             n_held += 1
     size = n + (nr if (hold or n_held > 0) else 0)
     big = 10.0 * (1.0 + v.sum() + nr * ucost.max())
-    rect = 3 * nr < size  # few rows: the rectangular solver on the first nr rows only
-    c = np.zeros((nr, size)) if rect else np.zeros((size, size))
+    c = np.zeros((nr, size)) if 3 * nr < size else np.zeros((size, size))
     for r in range(nr):
         i = rtype[r]
         for j in range(n):
@@ -684,7 +693,7 @@ def assignment_move(sol, inst, hold, rng, keep, dirty):
         j = origin[r]
         if j >= 0:
             c[r, j] = ucost[i] - v[j] * surv[j] * p[i, j]
-    res = _assignment_rect(c, nr) if rect else linear_assignment(c)
+    res = _min_cost_assignment(c, nr)
     after = 0.0
     for r in range(nr):
         col = res[r]
@@ -852,9 +861,8 @@ def layered_assignment_counts(v, p, q, allowed, ucost, maxs, avail):
             for _ in range(left[i]):
                 utype[r] = i
                 r += 1
-        # zero-cost padding columns: a unit left for a later layer; few units: rectangular solver
-        rect = 3 * nu < n + nu
-        c = np.zeros((nu, n + nu)) if rect else np.zeros((max(nu, n), max(nu, n)))
+        # zero-cost padding columns: a unit left for a later layer
+        c = np.zeros((nu, n + nu)) if 3 * nu < n + nu else np.zeros((max(nu, n), max(nu, n)))
         for r in range(nu):
             i = utype[r]
             for j in range(n):
@@ -863,7 +871,7 @@ def layered_assignment_counts(v, p, q, allowed, ucost, maxs, avail):
                     c[r, j] = -g if g > 0.0 else big
                 else:
                     c[r, j] = big
-        res = _assignment_rect(c, nu) if rect else linear_assignment(c)
+        res = _min_cost_assignment(c, nu)
         placed = 0
         for r in range(nu):
             j = res[r]

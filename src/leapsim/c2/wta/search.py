@@ -25,9 +25,7 @@ def build_instance(problem: WTAProblem, n_candidates: int | None) -> tuple:
     ``n_candidates`` best types of target j by ``p_ij``; None makes every permitted pair with
     p > 0 and v > 0 a candidate. Candidates of a type are listed best ``v_j p_ij`` first."""
     m, n = problem.n_types, problem.n_targets
-    v = problem.values
-    p = problem.p
-    q = np.maximum(1.0 - p, K.QMIN)
+    v, p, q, _, ucost, maxs, avail = _kernel_args(problem)
     usable = problem.allowed & (p > 0) & (v[None, :] > 0)
     ret = np.where(usable, v[None, :] * p, -np.inf)
     if n_candidates is None or n_candidates >= min(m, n):
@@ -48,13 +46,7 @@ def build_instance(problem: WTAProblem, n_candidates: int | None) -> tuple:
     rev_t, rev_j = np.nonzero(iscand.T)
     rptr = np.concatenate([[0], np.cumsum(np.bincount(rev_t, minlength=n))]).astype(np.int64)
     rev = rev_j.astype(np.int64)
-    maxs = (
-        np.full(n, np.iinfo(np.int64).max, np.int64)
-        if problem.max_shots is None
-        else problem.max_shots.astype(np.int64)
-    )
-    tstart = np.concatenate([[0], np.cumsum(problem.availability)]).astype(np.int64)
-    ucost = problem.shot_cost.astype(np.float64)
+    tstart = np.concatenate([[0], np.cumsum(avail)]).astype(np.int64)
     return (v, p, q, ucost, maxs, cptr, cand, rptr, rev, iscand, tstart)
 
 
@@ -237,7 +229,8 @@ def greedy_counts(problem: WTAProblem) -> np.ndarray:
 
 
 def _kernel_args(problem: WTAProblem) -> tuple:
-    """(v, p, q, allowed, shot cost, max shots, availability) as the start kernels take them."""
+    """(v, p, q, allowed, shot cost, max shots, availability) as the kernels take them: ``q``
+    floored at ``K.QMIN``, no shot limit as the largest int64."""
     q = np.maximum(1.0 - problem.p, K.QMIN)
     maxs = (
         np.full(problem.n_targets, np.iinfo(np.int64).max, np.int64)
@@ -249,7 +242,7 @@ def _kernel_args(problem: WTAProblem) -> tuple:
         problem.p,
         q,
         problem.allowed,
-        problem.shot_cost,
+        problem.shot_cost.astype(np.float64),
         maxs,
         problem.availability.astype(np.int64),
     )
