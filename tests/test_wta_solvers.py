@@ -140,7 +140,9 @@ def test_benchmark_bounds_below_best_known(shared_data, name):
     problem = read_instance(shared_data / "wta" / f"wta_{name}.txt")
     sol = solve(problem, method="auto", time_limit=3.0, seed=0)
     assert not problem.violations(sol.counts)
-    assert sol.lower_bound <= BEST_KNOWN[name] * (1 + 1e-9)
+    # The published values are CPLEX objectives to solver tolerance: the configuration LP bound
+    # proves optima a few parts per million above some of them (bench/RESULTS.md).
+    assert sol.lower_bound <= BEST_KNOWN[name] * (1 + 1e-5)
     assert sol.lower_bound <= sol.objective
     assert sol.objective <= BEST_KNOWN[name] * 1.01
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from leapsim.c2.wta._lap import sparse_assignment
+
 QMIN = 1e-12
 
 _U30 = np.uint64(30)
@@ -400,251 +402,21 @@ def local_search(sol, inst, dirty, eps):
 
 
 @njit(cache=True)
-def linear_assignment(c):
-    """Minimum-cost perfect assignment of a square cost matrix, returning the column of each
-    row: the shortest augmenting path algorithm of Jonker and Volgenant (1987, Computing 38),
-    with column reduction, reduction transfer and augmenting row reduction. The row-reduction
-    phase is capped (near-ties can make it crawl); the augmentation phase is exact regardless."""
-    n = c.shape[0]
-    rowsol = np.full(n, -1, np.int64)
-    colsol = np.full(n, -1, np.int64)
-    v = np.empty(n)
-    matches = np.zeros(n, np.int64)
-    free = np.empty(n, np.int64)
-    collist = np.empty(n, np.int64)
-    d = np.empty(n)
-    pred = np.empty(n, np.int64)
-    for j in range(n - 1, -1, -1):
-        mn = c[0, j]
-        imin = 0
-        for i in range(1, n):
-            if c[i, j] < mn:
-                mn = c[i, j]
-                imin = i
-        v[j] = mn
-        matches[imin] += 1
-        if matches[imin] == 1:
-            rowsol[imin] = j
-            colsol[j] = imin
-        elif v[j] < v[rowsol[imin]]:
-            j1 = rowsol[imin]
-            rowsol[imin] = j
-            colsol[j] = imin
-            colsol[j1] = -1
-        else:
-            colsol[j] = -1
-    numfree = 0
-    for i in range(n):
-        if matches[i] == 0:
-            free[numfree] = i
-            numfree += 1
-        elif matches[i] == 1:
-            j1 = rowsol[i]
-            mn = np.inf
-            for j in range(n):
-                if j != j1:
-                    h = c[i, j] - v[j]
-                    if h < mn:
-                        mn = h
-            if mn < np.inf:
-                v[j1] = v[j1] - mn
-    steps = 0
-    for _ in range(2):
-        k = 0
-        prvnumfree = numfree
-        numfree = 0
-        while k < prvnumfree:
-            steps += 1
-            if steps > 4 * n:
-                for kk in range(k, prvnumfree):
-                    free[numfree] = free[kk]
-                    numfree += 1
-                break
-            i = free[k]
-            k += 1
-            umin = c[i, 0] - v[0]
-            j1 = 0
-            j2 = -1
-            usubmin = np.inf
-            for j in range(1, n):
-                h = c[i, j] - v[j]
-                if h < usubmin:
-                    if h >= umin:
-                        usubmin = h
-                        j2 = j
-                    else:
-                        usubmin = umin
-                        umin = h
-                        j2 = j1
-                        j1 = j
-            i0 = colsol[j1]
-            if umin < usubmin:
-                v[j1] = v[j1] - (usubmin - umin)
-            elif i0 > -1 and j2 >= 0:
-                j1 = j2
-                i0 = colsol[j2]
-            rowsol[i] = j1
-            colsol[j1] = i
-            if i0 > -1:
-                rowsol[i0] = -1
-                if umin < usubmin:
-                    k -= 1
-                    free[k] = i0
-                else:
-                    free[numfree] = i0
-                    numfree += 1
-    for f in range(numfree):
-        freerow = free[f]
-        for j in range(n):
-            d[j] = c[freerow, j] - v[j]
-            pred[j] = freerow
-            collist[j] = j
-        low = 0
-        up = 0
-        last = 0
-        mn = 0.0
-        endofpath = -1
-        while endofpath < 0:
-            if up == low:
-                last = low - 1
-                mn = d[collist[up]]
-                up += 1
-                for k in range(up, n):
-                    j = collist[k]
-                    h = d[j]
-                    if h <= mn:
-                        if h < mn:
-                            up = low
-                            mn = h
-                        collist[k] = collist[up]
-                        collist[up] = j
-                        up += 1
-                for k in range(low, up):
-                    if colsol[collist[k]] < 0:
-                        endofpath = collist[k]
-                        break
-            if endofpath < 0:
-                j1 = collist[low]
-                low += 1
-                i = colsol[j1]
-                h = c[i, j1] - v[j1] - mn
-                for k in range(up, n):
-                    j = collist[k]
-                    v2 = c[i, j] - v[j] - h
-                    if v2 < d[j]:
-                        pred[j] = i
-                        if v2 == mn:
-                            if colsol[j] < 0:
-                                endofpath = j
-                                break
-                            collist[k] = collist[up]
-                            collist[up] = j
-                            up += 1
-                        d[j] = v2
-        for k in range(last + 1):
-            j1 = collist[k]
-            v[j1] = v[j1] + d[j1] - mn
-        while True:
-            i = pred[endofpath]
-            colsol[endofpath] = i
-            j1 = endofpath
-            endofpath = rowsol[i]
-            rowsol[i] = j1
-            if i == freerow:
-                break
-    return rowsol
-
-
-@njit(cache=True)
-def _assignment_rect(c, nr):
-    """Minimum-cost assignment of the first ``nr`` rows of ``c`` to distinct columns by shortest
-    augmenting paths (the rectangular form of Crouse 2016, IEEE Trans. Aerosp. Electron. Syst.
-    52(4)); better than padding to a square when rows are few. Returns each row's column."""
-    nc = c.shape[1]
-    u = np.zeros(nr)
-    w = np.zeros(nc)
-    path = np.full(nc, -1, np.int64)
-    col4row = np.full(nr, -1, np.int64)
-    row4col = np.full(nc, -1, np.int64)
-    shortest = np.empty(nc)
-    remaining = np.empty(nc, np.int64)
-    in_r = np.zeros(nr, np.bool_)
-    in_c = np.zeros(nc, np.bool_)
-    for cur in range(nr):
-        min_val = 0.0
-        i = cur
-        n_rem = nc
-        for it in range(nc):
-            remaining[it] = nc - it - 1
-        in_r[:] = False
-        in_c[:] = False
-        shortest[:] = np.inf
-        sink = -1
-        while sink == -1:
-            index = -1
-            lowest = np.inf
-            in_r[i] = True
-            base = min_val - u[i]
-            for it in range(n_rem):
-                j = remaining[it]
-                r = base + c[i, j] - w[j]
-                if r < shortest[j]:
-                    path[j] = i
-                    shortest[j] = r
-                if shortest[j] < lowest or (shortest[j] == lowest and row4col[j] == -1):
-                    lowest = shortest[j]
-                    index = it
-            min_val = lowest
-            j = remaining[index]
-            if row4col[j] == -1:
-                sink = j
-            else:
-                i = row4col[j]
-            in_c[j] = True
-            n_rem -= 1
-            remaining[index] = remaining[n_rem]
-        u[cur] += min_val
-        for i in range(nr):
-            if in_r[i] and i != cur:
-                u[i] += min_val - shortest[col4row[i]]
-        for j in range(nc):
-            if in_c[j]:
-                w[j] -= min_val - shortest[j]
-        j = sink
-        while True:
-            i = path[j]
-            row4col[j] = i
-            tmp = col4row[i]
-            col4row[i] = j
-            j = tmp
-            if i == cur:
-                break
-    return col4row
-
-
-@njit(cache=True)
-def _min_cost_assignment(c, nr):
-    """Column of each of the first ``nr`` rows of ``c`` in a minimum-cost assignment: the
-    rectangular solver when ``c`` has only those rows (callers build it so when rows are under a
-    third of the columns), else Jonker-Volgenant on the square matrix."""
-    if c.shape[0] < c.shape[1]:
-        return _assignment_rect(c, nr)
-    return linear_assignment(c)
-
-
-@njit(cache=True)
-def assignment_move(sol, inst, hold, rng, keep, dirty):
+def assignment_move(sol, inst, hold, rng, keep, min_count, dirty):
     """Very large-scale neighbourhood step (after Ahuja, Kumar, Jha, Orlin 2007).
 
-    Take one unit, picked at random, off each occupied target except ``keep`` random ones
-    (which may then gain a unit, so target counts can change), plus one held-back unit per
-    type, and re-insert them so that each target gains at most one of them. With the rest fixed
-    an insertion costs exactly ``c_i - v_j S_j p_ij``, so the best re-insertion (over candidate
-    targets) is a linear assignment problem, solved exactly; the current solution is one of its
-    candidates, so the step never worsens the objective. ``hold`` lets any unit be held back
-    (needed with shot costs). Marks changed targets dirty and returns the change in objective."""
+    Take one unit, picked at random, off each target holding at least ``min_count`` units except
+    ``keep`` random occupied ones, plus one held-back unit per type, and re-insert them so that
+    each target gains at most one of them. With the rest fixed an insertion costs exactly
+    ``c_i - v_j S_j p_ij``, so the best re-insertion (over candidate targets) is a linear
+    assignment problem, solved exactly (:func:`sparse_assignment`); the current solution is one
+    of its candidates, so the step never worsens the objective. ``min_count`` 1 re-matches the
+    units while target counts barely change; 2 leaves single-unit targets their unit, free to
+    gain one, so it re-decides which targets hold two (the count structure). ``hold`` lets any
+    unit be held back (needed with shot costs). Marks changed targets dirty and returns the
+    change in objective."""
     tgt, head, nxt, _, surv, cnt = sol
-    v, p, q, ucost, maxs, cptr, _, _, _, iscand, tstart = inst
+    v, p, q, ucost, maxs, cptr, cand, _, _, iscand, tstart = inst
     n = v.size
     m = tstart.size - 1
     occupied = np.flatnonzero(cnt > 0)
@@ -654,6 +426,8 @@ def assignment_move(sol, inst, hold, rng, keep, dirty):
     origin = np.empty(occupied.size + m, np.int64)
     nr = 0
     for j in occupied[min(keep, occupied.size) :]:
+        if cnt[j] < min_count:
+            continue
         k = head[j]
         for _ in range(rng_int(rng, cnt[j])):
             k = nxt[k]
@@ -680,27 +454,40 @@ def assignment_move(sol, inst, hold, rng, keep, dirty):
             move(rows[r], i, -1, sol, inst)
         else:
             n_held += 1
-    size = n + (nr if (hold or n_held > 0) else 0)
-    big = 10.0 * (1.0 + v.sum() + nr * ucost.max())
-    c = np.zeros((nr, size)) if 3 * nr < size else np.zeros((size, size))
+    use_hold = hold or n_held > 0
+    n_arcs = 0
     for r in range(nr):
+        n_arcs += cptr[rtype[r] + 1] - cptr[rtype[r]] + 2
+    ptr = np.empty(nr + 1, np.int64)
+    col = np.empty(n_arcs, np.int64)
+    cst = np.empty(n_arcs)
+    e = 0
+    for r in range(nr):
+        ptr[r] = e
         i = rtype[r]
-        for j in range(n):
-            if iscand[i, j] and cnt[j] < maxs[j]:
-                c[r, j] = ucost[i] - v[j] * surv[j] * p[i, j]
-            else:
-                c[r, j] = big
-        j = origin[r]
-        if j >= 0:
-            c[r, j] = ucost[i] - v[j] * surv[j] * p[i, j]
-    res = _min_cost_assignment(c, nr)
+        o = origin[r]
+        for c in range(cptr[i], cptr[i + 1]):
+            j = cand[c]
+            if cnt[j] < maxs[j]:
+                col[e] = j
+                cst[e] = ucost[i] - v[j] * surv[j] * p[i, j]
+                e += 1
+        if o >= 0 and not iscand[i, o]:
+            col[e] = o
+            cst[e] = ucost[i] - v[o] * surv[o] * p[i, o]
+            e += 1
+        if use_hold:  # a private column: the unit is held back at no cost
+            col[e] = n + r
+            cst[e] = 0.0
+            e += 1
+    ptr[nr] = e
+    res = sparse_assignment(ptr, col[:e], cst[:e], n + (nr if use_hold else 0))
     after = 0.0
     for r in range(nr):
-        col = res[r]
-        j = col if col < n and c[r, col] < big else -1
+        j = res[r] if res[r] < n else -1
         i = rtype[r]
         if j >= 0:
-            after += c[r, col]
+            after += ucost[i] - v[j] * surv[j] * p[i, j]
             move(rows[r], i, j, sol, inst)
         if j != origin[r]:
             if j >= 0:
@@ -768,17 +555,19 @@ def ruin_recreate(sol, inst, rng, n_ruin, related, width, dirty):
 
 @njit(cache=True, nogil=True)
 def assignment_descent(sol, inst, hold, rng, max_fail, max_rounds):
-    """Alternate the full assignment move and local search until ``max_fail`` rounds in a row
-    bring no improvement (or ``max_rounds`` rounds). Returns the objective."""
+    """Alternate local search with the full assignment move, whose rounds alternate between
+    re-matching units (``min_count`` 1) and re-deciding which targets hold two (2), until
+    ``max_fail`` rounds in a row bring no improvement (or ``max_rounds`` rounds). Returns the
+    objective."""
     n = inst[0].size
     eps = 1e-13 * (1.0 + inst[0].sum())
     dirty = np.ones(n, np.bool_)
     local_search(sol, inst, dirty, eps)
     fails = 0
-    for _ in range(max_rounds):
+    for r in range(max_rounds):
         if fails >= max_fail:
             break
-        d = assignment_move(sol, inst, hold, rng, 0, dirty)
+        d = assignment_move(sol, inst, hold, rng, 0, 1 + r % 2, dirty)
         d += local_search(sol, inst, dirty, eps)
         fails = fails + 1 if d > -eps else 0
     refresh_survival(sol, inst)
@@ -792,11 +581,11 @@ def iterated_search(cur, best, inst, hold, rng, n_iter, ruin_max, lap_prob, acce
     ``cur`` and ``best`` are solution tuples (updated in place, so a caller may resume). Each
     iteration perturbs a copy of the current solution by ruin and recreate of 1..``ruin_max``
     targets (related with probability ``related``, see :func:`ruin_recreate`); with
-    probability ``lap_prob`` it then descends and applies the assignment move, leaving up to
-    ``ruin_max`` targets free to gain a unit (so a ruin that changed how many units some targets
-    hold is re-matched as a whole). It descends with :func:`local_search` and accepts the result
-    when it is no worse than the current one or within a factor ``1 + accept`` of the best
-    (record-to-record travel, Dueck 1993). Returns the best objective."""
+    probability ``lap_prob`` it then descends and applies the assignment move (either variant),
+    leaving up to ``ruin_max`` targets free to gain a unit (so a ruin that changed how many
+    units some targets hold is re-matched as a whole). It descends with :func:`local_search`
+    and accepts the result when it is no worse than the current one or within a factor
+    ``1 + accept`` of the best (record-to-record travel, Dueck 1993). Returns the best objective."""
     n = inst[0].size
     eps = 1e-13 * (1.0 + inst[0].sum())
     dirty = np.ones(n, np.bool_)
@@ -820,7 +609,9 @@ def iterated_search(cur, best, inst, hold, rng, n_iter, ruin_max, lap_prob, acce
         ruin_recreate(trial, inst, rng, 1 + rng_int(rng, ruin_max), related, width, dirty)
         if rng_uniform(rng) < lap_prob:
             local_search(trial, inst, dirty, eps)
-            assignment_move(trial, inst, hold, rng, rng_int(rng, ruin_max + 1), dirty)
+            assignment_move(
+                trial, inst, hold, rng, rng_int(rng, ruin_max + 1), 1 + rng_int(rng, 2), dirty
+            )
         local_search(trial, inst, dirty, eps)
         refresh_survival(trial, inst)
         f = objective(trial, inst)
@@ -847,10 +638,6 @@ def layered_assignment_counts(v, p, q, allowed, ucost, maxs, avail):
     surv = np.ones(n)
     cnt = np.zeros(n, np.int64)
     left = avail.copy()
-    cmax = 0.0
-    for i in range(m):
-        cmax = max(cmax, ucost[i])
-    big = 10.0 * (1.0 + v.sum() + avail.sum() * cmax)
     while True:
         nu = left.sum()
         if nu == 0:
@@ -861,21 +648,29 @@ def layered_assignment_counts(v, p, q, allowed, ucost, maxs, avail):
             for _ in range(left[i]):
                 utype[r] = i
                 r += 1
-        # zero-cost padding columns: a unit left for a later layer
-        c = np.zeros((nu, n + nu)) if 3 * nu < n + nu else np.zeros((max(nu, n), max(nu, n)))
+        ptr = np.empty(nu + 1, np.int64)
+        col = np.empty(nu * (n + 1), np.int64)
+        cst = np.empty(nu * (n + 1))
+        e = 0
         for r in range(nu):
+            ptr[r] = e
             i = utype[r]
             for j in range(n):
                 if allowed[i, j] and cnt[j] < maxs[j] and p[i, j] > 0.0:
                     g = v[j] * surv[j] * p[i, j] - ucost[i]
-                    c[r, j] = -g if g > 0.0 else big
-                else:
-                    c[r, j] = big
-        res = _min_cost_assignment(c, nu)
+                    if g > 0.0:
+                        col[e] = j
+                        cst[e] = -g
+                        e += 1
+            col[e] = n + r  # a private column: the unit waits for a later layer
+            cst[e] = 0.0
+            e += 1
+        ptr[nu] = e
+        res = sparse_assignment(ptr, col[:e], cst[:e], n + nu)
         placed = 0
         for r in range(nu):
             j = res[r]
-            if j < n and c[r, j] < big:
+            if j < n:
                 i = utype[r]
                 x[i, j] += 1
                 left[i] -= 1

@@ -118,6 +118,7 @@ def search(
     seed: int = 0,
     workers: int = 1,
     params: SearchParams | None = None,
+    start: np.ndarray | None = None,
 ) -> SearchResult:
     """Layered-assignment start, assignment-move descent, then iterated local search on
     ``workers`` threads.
@@ -127,7 +128,8 @@ def search(
     own seeded search and every ``sync_every`` rounds the others restart from the best one's
     solution; the result depends only on the seed and the budget in iteration mode. Each worker
     starts with its own seeded descent (at most ``descent_rounds`` assignment moves), which runs
-    before the clock is consulted.
+    before the clock is consulted. ``start`` (an (m, n) count matrix, e.g. rounded from the
+    configuration LP) replaces the layered start when its objective is lower.
     """
     prm = params or SearchParams()
     if prm.n_candidates is not None and prm.n_candidates < 1:
@@ -139,6 +141,13 @@ def search(
         np.any(problem.shot_cost > 0) or problem.mask is not None or problem.max_shots is not None
     )
     x0 = layered_counts(problem)
+    if start is not None:
+        bad = problem.violations(start)
+        if bad:
+            raise ValueError("start is not a feasible assignment: " + "; ".join(bad))
+        start = np.asarray(start, np.int64)
+        if problem.objective(start) < problem.objective(x0):
+            x0 = start
     tgt0 = units_from_counts(problem, x0)
     states = np.random.SeedSequence(int(seed)).generate_state(workers, dtype=np.uint64)
     rngs = [np.array([s], dtype=np.uint64) for s in states]

@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from leapsim.c2.wta.bound import relaxation_bound
+from leapsim.c2.wta.config_lp import configuration_start
 from leapsim.c2.wta.milp import solve_milp
 from leapsim.c2.wta.problem import Solution, WTAProblem
 from leapsim.c2.wta.search import SearchParams, greedy_counts, search
@@ -21,6 +22,13 @@ _RELAXATION_TIME = 0.5
 
 _BOUND_SHARE = 0.2
 """Share of the time limit that ``auto`` keeps for the lower bound (MILP) after the search."""
+
+_START_SHARE = 0.25
+"""Most of the time limit that ``auto`` lets the configuration LP start take (it usually
+converges in well under a second on the benchmark instances and then stops)."""
+
+_START_TIME_UNTIMED = 10.0
+"""Seconds the configuration LP start may take when ``auto`` runs on an iteration budget."""
 
 
 def solve(
@@ -40,8 +48,10 @@ def solve(
         search: the metaheuristic (:func:`leapsim.c2.wta.search.search`); no bound.
         milp: HiGHS on the outer-approximation MILP for ``time_limit`` s from the greedy
             incumbent; returns its best assignment and a valid lower bound.
-        auto: search, then a lower bound with the time kept back (MILP when the instance is
-            small enough, else the Lagrangian relaxation bound); the better assignment wins.
+        auto: a start rounded from the configuration LP (:mod:`leapsim.c2.wta.config_lp`),
+            the search from it, then a lower bound with the time kept back (MILP when the
+            instance is small enough, else the Lagrangian relaxation bound); the better
+            assignment wins.
 
     ``iterations`` gives the search a deterministic budget (per worker) instead of the clock;
     ``workers`` threads search in parallel. The objective is always recomputed exactly from the
@@ -67,13 +77,16 @@ def solve(
     if method == "milp":
         x = greedy_counts(problem)
         return _with_bound(problem, x, t0, 10.0 if limit is None else limit, "milp", force=True)
+    start_time = _START_TIME_UNTIMED if limit is None else _START_SHARE * limit
+    config = configuration_start(problem, start_time)
     use_milp = _milp_size(problem) <= _MILP_MAX_VARS
+    spent = time.perf_counter() - t0
     if limit is None:
         search_limit = None
     elif use_milp:
-        search_limit = limit * (1.0 - _BOUND_SHARE)
+        search_limit = max(0.0, limit * (1.0 - _BOUND_SHARE) - spent)
     else:
-        search_limit = max(0.0, limit - _RELAXATION_TIME)
+        search_limit = max(0.0, limit - _RELAXATION_TIME - spent)
     res = search(
         problem,
         time_limit=search_limit,
@@ -81,9 +94,12 @@ def solve(
         seed=seed,
         workers=workers,
         params=params,
+        start=config.counts,
     )
     bound_time = 2.0 if limit is None else limit - (time.perf_counter() - t0)
-    return _with_bound(problem, res.counts, t0, bound_time, "search+bound", force=False)
+    return _with_bound(
+        problem, res.counts, t0, bound_time, "search+bound", force=False, known=config.lower_bound
+    )
 
 
 def _milp_size(problem: WTAProblem) -> int:
@@ -91,12 +107,19 @@ def _milp_size(problem: WTAProblem) -> int:
 
 
 def _with_bound(
-    problem: WTAProblem, x: np.ndarray, t0: float, budget: float, method: str, force: bool
+    problem: WTAProblem,
+    x: np.ndarray,
+    t0: float,
+    budget: float,
+    method: str,
+    force: bool,
+    known: float = -np.inf,
 ) -> Solution:
-    """Add a lower bound to incumbent ``x``: the relaxation bound always, the MILP bound (and
-    its assignment, when better) if forced or the instance is small enough and time is left."""
+    """Add a lower bound to incumbent ``x``: the best of ``known`` (e.g. the configuration LP's),
+    the relaxation bound, and the MILP bound (taking its assignment when better) if forced or
+    the instance is small enough and time is left."""
     f = problem.objective(x)
-    bound = relaxation_bound(problem, f)
+    bound = max(known, relaxation_bound(problem, f))
     left = budget - (time.perf_counter() - t0) if force else budget
     if force or (_milp_size(problem) <= _MILP_MAX_VARS and left >= 0.5):
         res = solve_milp(problem, max(left, 0.1), incumbent=x)
