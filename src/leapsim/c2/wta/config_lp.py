@@ -26,6 +26,7 @@ import highspy
 import numpy as np
 from numba import njit
 
+from leapsim.c2.wta._highs import quiet_highs
 from leapsim.c2.wta.problem import WTAProblem
 
 _ROUND_COLUMNS = 40
@@ -49,14 +50,11 @@ class ConfigurationResult:
 
 
 def configuration_start(
-    problem: WTAProblem,
-    time_limit: float,
-    incumbent: np.ndarray | None = None,
-    k_types: int = 30,
+    problem: WTAProblem, time_limit: float, k_types: int = 30
 ) -> ConfigurationResult:
     """Column generation on the configuration LP, then a rounding MILP, within ``time_limit``
-    seconds (the MILP gets what the LP leaves, at least a fifth). ``incumbent`` (an (m, n) count
-    matrix) seeds the LP with its bundles so that it starts feasible and good."""
+    seconds (the MILP gets what the LP leaves, at least a fifth). The LP starts from the empty
+    bundle of every target (always feasible). Deterministic unless the time runs out."""
     t0 = time.perf_counter()
     m, n = problem.n_types, problem.n_targets
     v = problem.values
@@ -76,15 +74,8 @@ def configuration_start(
     cols = _Columns()
     for j in range(n):
         cols.add(j, (), float(v[j]))
-    if incumbent is not None:
-        for j in range(n):
-            bundle = tuple(int(i) for i in np.repeat(np.arange(m), incumbent[:, j]))
-            if bundle:
-                cols.add(j, bundle, _bundle_cost(v, q, cost, j, bundle))
 
-    h = highspy.Highs()
-    h.silent()
-    h.setOptionValue("random_seed", 0)
+    h = quiet_highs()
     inf = highspy.kHighsInf
     h.addRows(n, np.ones(n), np.ones(n), 0, np.zeros(0, np.int32), np.zeros(0, np.int32),
               np.zeros(0))  # fmt: skip
@@ -306,9 +297,7 @@ def _round(problem, cols, x, duals, top, maxs, time_limit, v, q, cost) -> np.nda
                 costs.append(c)
     starts, index, value = _column_matrix(targets, types, n)
     nc = len(targets)
-    h = highspy.Highs()
-    h.silent()
-    h.setOptionValue("random_seed", 0)
+    h = quiet_highs()
     h.setOptionValue("time_limit", float(max(time_limit, 0.05)))
     h.setOptionValue("mip_rel_gap", 1e-6)
     inf = highspy.kHighsInf

@@ -16,6 +16,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from leapsim.c2.wta._highs import quiet_highs
 from leapsim.c2.wta._kernels import QMIN
 from leapsim.c2.wta.problem import WTAProblem
 
@@ -130,11 +131,9 @@ def solve_milp(
     row_lower = np.concatenate(lo)
     row_upper = np.concatenate(hi)
 
-    h = highspy.Highs()
-    h.silent()
+    h = quiet_highs()
     h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     h.setOptionValue("mip_rel_gap", rel_tol / 10)
-    h.setOptionValue("random_seed", 0)
     lp = highspy.HighsLp()
     lp.num_col_ = nx + 2 * n
     lp.num_row_ = row_lower.size

@@ -49,11 +49,12 @@ def solve(
         milp: HiGHS on the outer-approximation MILP for ``time_limit`` s from the greedy
             incumbent; returns its best assignment and a valid lower bound.
         auto: a start rounded from the configuration LP (:mod:`leapsim.c2.wta.config_lp`),
-            the search from it, then a lower bound with the time kept back (MILP when the
-            instance is small enough, else the Lagrangian relaxation bound); the better
-            assignment wins.
+            the search from it, then the best lower bound of the LP's Lagrangian bound, the
+            continuous relaxation's and (when the instance is small enough and time is left)
+            the MILP's; the better assignment wins.
 
-    ``iterations`` gives the search a deterministic budget (per worker) instead of the clock;
+    ``iterations`` gives the search a deterministic budget (per worker) instead of the clock
+    (the configuration LP start of ``auto`` is deterministic too unless it runs out of time);
     ``workers`` threads search in parallel. The objective is always recomputed exactly from the
     returned counts.
     """
