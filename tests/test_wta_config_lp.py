@@ -11,7 +11,7 @@ from leapsim.c2.wta import read_instance
 from leapsim.c2.wta._lap import sparse_assignment
 from leapsim.c2.wta.config_lp import configuration_start, lagrangian_bound
 from leapsim.c2.wta.io import BEST_KNOWN
-from wta_helpers import brute_force, random_problem
+from wta_helpers import solved_cases
 
 CASES = [
     # (seed, m, n, mu_max, costs, mask, max_shots): up to six units can reach one target, so
@@ -24,12 +24,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def cases():
-    out = []
-    for seed, m, n, mu, costs, mask, shots in CASES:
-        rng = np.random.default_rng(seed)
-        problem = random_problem(rng, m, n, mu, costs=costs, mask=mask, max_shots=shots)
-        out.append((problem, *brute_force(problem)))
-    return out
+    return solved_cases(CASES)
 
 
 def test_lagrangian_bound_is_valid_for_any_prices(cases):

@@ -10,7 +10,7 @@ from leapsim.c2.wta.bound import relaxation_bound
 from leapsim.c2.wta.io import BEST_KNOWN
 from leapsim.c2.wta.milp import solve_milp
 from leapsim.c2.wta.search import layered_counts
-from wta_helpers import brute_force, random_problem
+from wta_helpers import random_problem, solved_cases
 
 CASES = [
     # (seed, m, n, mu_max, costs, mask, max_shots)
@@ -24,12 +24,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def cases():
-    out = []
-    for seed, m, n, mu, costs, mask, shots in CASES:
-        rng = np.random.default_rng(seed)
-        problem = random_problem(rng, m, n, mu, costs=costs, mask=mask, max_shots=shots)
-        out.append((problem, *brute_force(problem)))
-    return out
+    return solved_cases(CASES)
 
 
 def test_search_finds_brute_force_optimum(cases):

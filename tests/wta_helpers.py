@@ -48,3 +48,14 @@ def brute_force(problem: WTAProblem) -> tuple[float, np.ndarray]:
             best_f, best_x = f, x
     assert best_x is not None
     return best_f, best_x
+
+
+def solved_cases(specs: list[tuple]) -> list[tuple[WTAProblem, float, np.ndarray]]:
+    """(problem, optimum, optimal counts) for each spec ``(seed, m, n, mu_max, costs, mask,
+    max_shots)`` of :func:`random_problem`."""
+    out = []
+    for seed, m, n, mu, costs, mask, shots in specs:
+        rng = np.random.default_rng(seed)
+        problem = random_problem(rng, m, n, mu, costs=costs, mask=mask, max_shots=shots)
+        out.append((problem, *brute_force(problem)))
+    return out

@@ -61,11 +61,7 @@ def configuration_start(
     q = 1.0 - problem.p
     cost = problem.shot_cost.astype(np.float64)
     avail = problem.availability.astype(np.int64)
-    maxs = (
-        np.full(n, 2, np.int64)
-        if problem.max_shots is None
-        else np.minimum(problem.max_shots, 2).astype(np.int64)
-    )
+    maxs = np.minimum(problem.shot_limits, 2)
     usable = problem.allowed & (problem.p > 0)
     k = max(1, min(int(k_types), m))
     order = np.argsort(np.where(usable, -problem.p, np.inf), axis=0, kind="stable")[:k].T
@@ -76,11 +72,7 @@ def configuration_start(
         cols.add(j, (), float(v[j]))
 
     h = quiet_highs()
-    inf = highspy.kHighsInf
-    h.addRows(n, np.ones(n), np.ones(n), 0, np.zeros(0, np.int32), np.zeros(0, np.int32),
-              np.zeros(0))  # fmt: skip
-    h.addRows(m, np.full(m, -inf), avail.astype(np.float64), 0, np.zeros(0, np.int32),
-              np.zeros(0, np.int32), np.zeros(0))  # fmt: skip
+    _add_bundle_rows(h, n, avail)
     cols.push(h, n)
     tol = _RC_TOL * (1.0 + float(v.max(initial=0.0)))
     rounds = 0
@@ -120,18 +112,13 @@ def lagrangian_bound(problem: WTAProblem, pi: np.ndarray) -> float:
     makes L(pi) a valid bound for any ``pi <= 0``; at the LP duals it is the LP bound less the
     most negative reduced costs left."""
     pi = np.minimum(np.asarray(pi, np.float64), 0.0)
-    maxs = (
-        np.full(problem.n_targets, np.iinfo(np.int64).max, np.int64)
-        if problem.max_shots is None
-        else problem.max_shots.astype(np.int64)
-    )
     per_target = _least_bundle_cost(
         problem.values,
         1.0 - problem.p,
         problem.shot_cost.astype(np.float64) - pi,
         problem.allowed & (problem.p > 0),
         problem.availability.astype(np.int64),
-        maxs,
+        problem.shot_limits,
     )
     return float(per_target.sum() + pi @ problem.availability)
 
@@ -166,6 +153,16 @@ def _least_bundle_cost(v, q, price, usable, avail, maxs):
             best = min(best, low[0] + low[1] + low[2])
         out[j] = best
     return out
+
+
+def _add_bundle_rows(h: highspy.Highs, n: int, avail: np.ndarray) -> None:
+    """The rows of the bundle model, before any column: one bundle per target (rows 0..n-1,
+    equal to 1) and each type's availability (rows n..n+m-1, at most ``avail[i]``)."""
+    m = avail.size
+    none = np.zeros(0, np.int32)
+    h.addRows(n, np.ones(n), np.ones(n), 0, none, none, np.zeros(0))
+    h.addRows(m, np.full(m, -highspy.kHighsInf), avail.astype(np.float64), 0, none, none,
+              np.zeros(0))  # fmt: skip
 
 
 class _Columns:
@@ -300,11 +297,7 @@ def _round(problem, cols, x, duals, top, maxs, time_limit, v, q, cost) -> np.nda
     h = quiet_highs()
     h.setOptionValue("time_limit", float(max(time_limit, 0.05)))
     h.setOptionValue("mip_rel_gap", 1e-6)
-    inf = highspy.kHighsInf
-    h.addRows(n, np.ones(n), np.ones(n), 0, np.zeros(0, np.int32), np.zeros(0, np.int32),
-              np.zeros(0))  # fmt: skip
-    h.addRows(m, np.full(m, -inf), avail.astype(np.float64), 0, np.zeros(0, np.int32),
-              np.zeros(0, np.int32), np.zeros(0))  # fmt: skip
+    _add_bundle_rows(h, n, avail)
     h.addCols(nc, np.asarray(costs), np.zeros(nc), np.ones(nc), index.size, starts, index, value)
     h.changeColsIntegrality(nc, np.arange(nc, dtype=np.int32),
                             np.full(nc, highspy.HighsVarType.kInteger))  # fmt: skip

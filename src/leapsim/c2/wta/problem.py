@@ -99,6 +99,13 @@ class WTAProblem:
         return self.cost_weight * self.cost
 
     @property
+    def shot_limits(self) -> np.ndarray:
+        """(n,) int64 most shots each target may receive (the largest int64 when unlimited)."""
+        if self.max_shots is None:
+            return np.full(self.n_targets, np.iinfo(np.int64).max, np.int64)
+        return self.max_shots.astype(np.int64)
+
+    @property
     def allowed(self) -> np.ndarray:
         """(m, n) True where a shot of type i at target j is permitted."""
         return np.ones(self.p.shape, dtype=bool) if self.mask is None else self.mask

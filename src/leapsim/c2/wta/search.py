@@ -241,17 +241,12 @@ def _kernel_args(problem: WTAProblem) -> tuple:
     """(v, p, q, allowed, shot cost, max shots, availability) as the kernels take them: ``q``
     floored at ``K.QMIN``, no shot limit as the largest int64."""
     q = np.maximum(1.0 - problem.p, K.QMIN)
-    maxs = (
-        np.full(problem.n_targets, np.iinfo(np.int64).max, np.int64)
-        if problem.max_shots is None
-        else problem.max_shots.astype(np.int64)
-    )
     return (
         problem.values,
         problem.p,
         q,
         problem.allowed,
         problem.shot_cost.astype(np.float64),
-        maxs,
+        problem.shot_limits,
         problem.availability.astype(np.int64),
     )
