@@ -20,7 +20,7 @@ from leapsim.errors import InputError
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
 
 
-def _row_label(path: Path, index: int) -> int:
+def row_label(path: Path, index: int) -> int:
     """File line (CSV) or 1-based row (Parquet) of the 0-based data row ``index``."""
     return index + 2 if path.suffix.lower() not in _PARQUET_SUFFIXES else index + 1
 
@@ -81,7 +81,7 @@ def read_numeric_columns(
             raise InputError.at(
                 f"column {name!r} has a missing or non-finite value",
                 file=str(p),
-                line=_row_label(p, int(bad[0])),
+                line=row_label(p, int(bad[0])),
                 field=name,
                 hint=f"{bad.size} bad row(s) in all; every row needs a finite number",
             )
@@ -91,7 +91,7 @@ def read_numeric_columns(
                 raise InputError.at(
                     f"column {name!r} must hold whole numbers",
                     file=str(p),
-                    line=_row_label(p, row),
+                    line=row_label(p, row),
                     field=name,
                 )
             values = values.astype(np.int64)
@@ -105,7 +105,7 @@ def read_numeric_columns(
                 f"column {nondecreasing!r} goes backwards "
                 f"({out[nondecreasing][row - 1]} then {out[nondecreasing][row]})",
                 file=str(p),
-                line=_row_label(p, row),
+                line=row_label(p, row),
                 field=nondecreasing,
                 hint="sort the rows by time",
             )

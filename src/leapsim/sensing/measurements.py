@@ -79,7 +79,7 @@ def spherical_covariance(
     jac[..., 1, 0], jac[..., 1, 1], jac[..., 1, 2] = ce * ca, -rng_m * ce * sa, -rng_m * se * ca
     jac[..., 2, 0], jac[..., 2, 1], jac[..., 2, 2] = se, 0.0, rng_m * ce
     var = np.stack([sigma_r**2, sigma_az**2, sigma_el**2], axis=-1)
-    cov = np.einsum("...ij,...j,...kj->...ik", jac, var, jac)
+    cov = (jac * var[..., None, :]) @ np.swapaxes(jac, -1, -2)
     return 0.5 * (cov + np.swapaxes(cov, -1, -2))
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from leapsim.c2.wta._lap import sparse_assignment
+from leapsim.assignment import sparse_assignment
 
 QMIN = 1e-12
 
