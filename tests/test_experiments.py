@@ -254,7 +254,7 @@ def test_run_and_campaign_commands_import_no_heavy_module():
     heavy = ("numba", "scipy", "pyarrow", "distributed", "leapsim.engine", "leapsim.experiments",
              "leapsim.report", "leapsim.campaign")  # fmt: skip
     code = (
-        "import sys, leapsim.cli.run, leapsim.cli.campaign; "
+        "import sys, leapsim.cli.run, leapsim.cli.campaign, leapsim.cli.study; "
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
     )
     loaded = subprocess.run(

@@ -13,16 +13,8 @@ import typer
 
 from leapsim.cli.app import app
 from leapsim.cli.console import console
-from leapsim.cli.run import (
-    PARTIAL,
-    _cell,
-    check_runs,
-    execute,
-    json_summary,
-    remove_partial,
-    resolve_scenario,
-    summary_table,
-)
+from leapsim.cli.run import _cell, json_summary, resolve_scenario, summary_table
+from leapsim.cli.study import check_runs, execute, remove_partial
 from leapsim.errors import InputError
 
 if TYPE_CHECKING:
@@ -144,12 +136,11 @@ def campaign(
     job = CampaignJob(params, compile_plan(params, settings, nights), settings, model, threat_scale)
 
     started = time.perf_counter()
-    partial = None if out is None else out / PARTIAL
     [result] = execute(
         {f"{params.name} {nights} nights": Study(CampaignTask(job), runs, seed)},
         jobs=jobs,
         executor=executor,
-        partial=partial,
+        out=out,
         quiet=as_json,
     )
     config_file = None if config is None else str(config)
@@ -157,7 +148,7 @@ def campaign(
         summary = campaign_summary(result, resolved.file, config_file)
     else:
         summary = write_campaign_results(out, result, resolved, config_file)
-        remove_partial(partial)
+        remove_partial(out)
     if report and out is not None:
         from leapsim.report import write_report
 

@@ -1,5 +1,4 @@
-"""``leapsim validate``, ``leapsim run`` and ``leapsim demo``; :func:`execute` runs the studies of
-any command (progress bar, executor, resume from ``OUT/.partial``). Heavy modules (engine, numba,
+"""``leapsim validate``, ``leapsim run`` and ``leapsim demo``. Heavy modules (engine, numba,
 scipy, pyarrow, dask, the experiments layer, the report) are imported inside the functions that
 use them, so loading this module is cheap."""
 
@@ -13,16 +12,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from leapsim.cli.app import app
-from leapsim.cli.console import console, err_console
+from leapsim.cli.console import console
+from leapsim.cli.study import check_runs, execute, remove_partial
 from leapsim.errors import InputError
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from leapsim.experiments import NightTask, Study, StudyResult
+    from leapsim.experiments import NightTask
     from leapsim.scenario import ResolvedScenario
 
-PARTIAL = ".partial"  # finished chunks of an unfinished study, inside its results folder
 HEADLINE = (
     ("launched", "threats launched", "{:,.1f}"),
     ("killed", "killed", "{:,.1f}"),
@@ -108,47 +107,6 @@ def json_summary(summary: dict) -> dict:
     }
 
 
-def execute(
-    studies: dict[str, Study],
-    *,
-    jobs: int,
-    executor: str | None,
-    partial: Path | None,
-    quiet: bool,
-) -> list[StudyResult]:
-    """Run the studies in one executor pass with a progress bar each (on stderr, off when
-    ``quiet``), saving finished chunks in ``partial`` and resuming from those already there.
-    The caller removes ``partial`` once its results folder is written."""
-    from rich.markup import escape
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    from leapsim.experiments import Checkpoint, make_executor, run_studies
-
-    pool = make_executor(executor, jobs)
-    progress = Progress(
-        TextColumn("[bold]{task.description}[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=quiet,
-    )
-    with progress:
-        bars = [progress.add_task(escape(label), total=s.runs) for label, s in studies.items()]
-        return run_studies(
-            list(studies.values()),
-            pool,
-            None if partial is None else Checkpoint(partial),
-            lambda i, n: progress.advance(bars[i], n),
-        )
-
-
 def night_task(resolved: ResolvedScenario, sensing: str | None, events: bool) -> NightTask:
     """The task of a one-night study; ``sensing`` overrides the scenario's sensing mode."""
     from leapsim.engine import compile_scenario
@@ -158,18 +116,6 @@ def night_task(resolved: ResolvedScenario, sensing: str | None, events: bool) ->
     if sensing is not None:
         params = params.with_sensing_mode(sensing)
     return NightTask(params, events)
-
-
-def check_runs(runs: int) -> None:
-    if runs < 1:
-        raise InputError.at("--runs must be at least 1", field="runs")
-
-
-def remove_partial(partial: Path) -> None:
-    """Remove the saved chunks of a study whose results folder is now complete."""
-    from leapsim.experiments import Checkpoint
-
-    Checkpoint(partial).clear()
 
 
 @app.command()
@@ -217,19 +163,18 @@ def run(
 
     started = time.perf_counter()
     task = night_task(resolved, sensing, events)
-    partial = None if out is None else out / PARTIAL
     [result] = execute(
         {task.params.name: Study(task, runs, seed)},
         jobs=jobs,
         executor=executor,
-        partial=partial,
+        out=out,
         quiet=as_json,
     )
     if out is None:
         summary = night_summary(result, resolved.file)
     else:
         summary = write_night_results(out, result, resolved)
-        remove_partial(partial)
+        remove_partial(out)
     if report and out is not None:
         from leapsim.report import write_report
 
@@ -273,12 +218,12 @@ def demo(
         label: Study(night_task(resolved, sensing, events=False), runs, seed)
         for label, resolved in scenarios.items()
     }
-    results = execute(studies, jobs=jobs, executor=None, partial=out / PARTIAL, quiet=False)
+    results = execute(studies, jobs=jobs, executor=None, out=out, quiet=False)
     summaries = {
         label: write_night_results(out / label.lower(), result, scenarios[label])
         for label, result in zip(studies, results, strict=True)
     }
-    remove_partial(out / PARTIAL)
+    remove_partial(out)
     page = write_report(
         [out / "legacy", out / "leap"],
         out / "report.html",
