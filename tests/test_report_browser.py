@@ -135,7 +135,7 @@ def test_demo_report_in_chromium(browser, demo, tmp_path):
 
     # bars show the per-effector means of summary.json
     summary = json.loads((demo / "legacy" / "summary.json").read_text())
-    bars = _visible(browser, '[data-chart="effector-shots"]')[0].find_elements(
+    bars = _visible(browser, '[data-name="effector-shots"]')[0].find_elements(
         "css selector", "rect[data-value]"
     )
     shown = sorted(float(b.get_attribute("data-value")) for b in bars)
