@@ -3,9 +3,9 @@
 A view is a partial template under ``templates/views/`` and a function that turns results into
 that template's ``view`` variable, or ``None`` when the view does not apply. ``RESULT_VIEWS``
 holds the views of one result (``prepare(result)``), in page order; ``COMPARISON_VIEWS`` those
-that compare all results (``prepare(labels, results)``). Numbers stay raw here: the templates
-format them (filters ``value`` and ``ci``, from ``fmt.py``). Computations on runs belong in
-``prepare.py``. How to add a view: docs/report.md, "Adding a view".
+that compare all results (``prepare(labels, results)``, given two or more). Numbers stay raw
+here: the templates format them (filters ``value`` and ``ci``, from ``fmt.py``). Computations on
+runs belong in ``prepare.py``. How to add a view: docs/report.md, "Adding a view".
 """
 
 from __future__ import annotations

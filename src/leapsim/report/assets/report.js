@@ -460,7 +460,7 @@
       this.time = 0;
       this.playing = false;
       this.units = this.scn.fire_units || [];
-      this.replay = result.replay;
+      this.replay = card.querySelector(".replay") ? result.replay : null; // a card without controls: no replay
       this.threats = this.replay ? decodeReplay(this.replay) : [];
       this.families = this.replay ? this.replay.threat_types.map((_, i) => (this.replay.families || [])[i] || "drone") : [];
       this.base = document.createElement("canvas");
@@ -849,7 +849,10 @@
     }
     writeNote() {
       const n = this.card.querySelector(".replay-note");
-      if (!this.replay) { n.textContent = "No replay.json in this results folder: the map shows the scenario only."; return; }
+      if (!this.replay) {
+        if (!this.result.replay && !n.textContent) n.textContent = "No replay.json in this results folder: the map shows the scenario only.";
+        return;
+      }
       const t = this.replay.totals;
       let s = "Run 0: " + t.launched + " threats launched, " + t.engagements + " engagements.";
       if (t.shown < t.launched) s += " Showing every " + (t.launched / t.shown).toFixed(1) + "th threat (" + t.shown + " of " + t.launched + ") to keep the page light; counters and timeline count all of them.";
