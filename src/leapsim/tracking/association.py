@@ -38,8 +38,9 @@ def gate(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gated (track, detection) pairs as compressed rows.
 
-    ``rows`` (R,) index the tracks' combined ``mean`` (T, n) and ``cov`` (T, n, n); ``z`` (K, d)
-    and ``r`` (K, d, d) are the measurements, of which only the ``usable`` (K,) ones take part.
+    ``rows`` (R,) index the tracks' combined ``mean`` (T, n) and position covariance ``cov``
+    (T, d, d); ``z`` (K, d) and ``r`` (K, d, d) are the measurements, of which only the
+    ``usable`` (K,) ones take part.
     Returns ``ptr`` (R + 1,), and per pair the detection index and squared Mahalanobis distance:
     row ``i``'s pairs are ``[ptr[i], ptr[i + 1])``.
     """

@@ -39,6 +39,7 @@ class Workspace(NamedTuple):
     gain: np.ndarray  # (n, d)
     kr: np.ndarray  # (n, d)
     ap: np.ndarray  # (n, n)
+    fx: np.ndarray  # (n,)
     x0: np.ndarray  # (M, n) mixed states
     p0: np.ndarray  # (M, n, n)
     c: np.ndarray  # (M,) predicted mode probabilities
@@ -58,6 +59,7 @@ def workspace(dim: int, n_models: int) -> Workspace:
         gain=np.empty((n, d)),
         kr=np.empty((n, d)),
         ap=np.empty((n, n)),
+        fx=np.empty(n),
         x0=np.empty((m, n)),
         p0=np.empty((m, n, n)),
         c=np.empty(m),
@@ -141,7 +143,7 @@ def update(x: np.ndarray, p: np.ndarray, z: np.ndarray, r: np.ndarray, ws: Works
     for i in range(n):
         for j in range(d):
             x[i] += gain[i, j] * nu[j]
-    for i in range(n):  # A P
+    for i in range(n):  # A P with A = I − K H
         for j in range(n):
             v = p[i, j]
             for k in range(d):
@@ -153,7 +155,7 @@ def update(x: np.ndarray, p: np.ndarray, z: np.ndarray, r: np.ndarray, ws: Works
             for k in range(d):
                 v += gain[i, k] * r[k, j]
             kr[i, j] = v
-    for i in range(n):
+    for i in range(n):  # (A P) Aᵀ + K R Kᵀ = A P − (A P) Hᵀ Kᵀ + K R Kᵀ
         for j in range(i, n):
             v = ap[i, j]
             for k in range(d):
@@ -169,56 +171,69 @@ def update(x: np.ndarray, p: np.ndarray, z: np.ndarray, r: np.ndarray, ws: Works
 @njit(cache=True)
 def imm_mix(x: np.ndarray, p: np.ndarray, mu: np.ndarray, pi: np.ndarray, ws: Workspace) -> None:
     """IMM interaction step in place for one track: states (M, n), covariances (M, n, n) and
-    mode probabilities (M,) become the mixed states, mixed covariances and the predicted mode
-    probabilities ``c_j = Σ_i π_ij μ_i``."""
+    mode probabilities (M,) become the mixed states, mixed covariances (computed on and above
+    the diagonal, mirrored) and the predicted mode probabilities ``c_j = Σ_i π_ij μ_i``."""
     m, n = x.shape
-    c, x0, p0 = ws.c, ws.x0, ws.p0
-    c[:] = 0.0
-    x0[:] = 0.0
-    p0[:] = 0.0
+    c, x0, p0, dx = ws.c, ws.x0, ws.p0, ws.fx
     for j in range(m):
+        v = 0.0
         for i in range(m):
-            c[j] += pi[i, j] * mu[i]
+            v += pi[i, j] * mu[i]
+        c[j] = v
     for j in range(m):
         cj = max(c[j], 1e-300)
+        for a in range(n):
+            v = 0.0
+            for i in range(m):
+                v += mu[i] * pi[i, j] / cj * x[i, a]
+            x0[j, a] = v
+        for a in range(n):
+            for b in range(a, n):
+                p0[j, a, b] = 0.0
         for i in range(m):
             w = mu[i] * pi[i, j] / cj
             for a in range(n):
-                x0[j, a] += w * x[i, a]
-        for i in range(m):
-            w = mu[i] * pi[i, j] / cj
+                dx[a] = x[i, a] - x0[j, a]
             for a in range(n):
-                da = x[i, a] - x0[j, a]
-                for b in range(n):
-                    p0[j, a, b] += w * (p[i, a, b] + da * (x[i, b] - x0[j, b]))
-        symmetrise(p0[j])
-    x[:] = x0
-    p[:] = p0
-    mu[:] = c
+                for b in range(a, n):
+                    p0[j, a, b] += w * (p[i, a, b] + dx[a] * dx[b])
+    for j in range(m):
+        mu[j] = c[j]
+        for a in range(n):
+            x[j, a] = x0[j, a]
+            for b in range(a, n):
+                p[j, a, b] = p0[j, a, b]
+                p[j, b, a] = p0[j, a, b]
 
 
 @njit(cache=True)
 def imm_combine(
     x: np.ndarray, p: np.ndarray, mu: np.ndarray, mean: np.ndarray, cov: np.ndarray
 ) -> None:
-    """Moment-matched single Gaussian of one track's IMM mixture into ``mean`` (n,) and
-    ``cov`` (n, n); a single model is copied as it is."""
+    """Moment-matched single Gaussian of one track's IMM mixture: ``mean`` (n,) and ``cov``
+    (k, k), the covariance of the first k state components (k = n for the full covariance,
+    k = d for the position's)."""
     m, n = x.shape
+    k = cov.shape[0]
     if m == 1:
-        mean[:] = x[0]
-        cov[:] = p[0]
+        for a in range(n):
+            mean[a] = x[0, a]
+        for a in range(k):
+            for b in range(k):
+                cov[a, b] = p[0, a, b]
         return
-    mean[:] = 0.0
-    for j in range(m):
-        for a in range(n):
-            mean[a] += mu[j] * x[j, a]
-    cov[:] = 0.0
-    for j in range(m):
-        for a in range(n):
-            da = x[j, a] - mean[a]
-            for b in range(n):
-                cov[a, b] += mu[j] * (p[j, a, b] + da * (x[j, b] - mean[b]))
-    symmetrise(cov)
+    for a in range(n):
+        v = 0.0
+        for j in range(m):
+            v += mu[j] * x[j, a]
+        mean[a] = v
+    for a in range(k):
+        for b in range(a, k):
+            v = 0.0
+            for j in range(m):
+                v += mu[j] * (p[j, a, b] + (x[j, a] - mean[a]) * (x[j, b] - mean[b]))
+            cov[a, b] = v
+            cov[b, a] = v
 
 
 @njit(cache=True)

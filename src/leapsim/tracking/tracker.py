@@ -183,7 +183,7 @@ class _Tracks(NamedTuple):
     p: np.ndarray  # (C, M, n, n)
     mu: np.ndarray  # (C, M)
     mean: np.ndarray  # (C, n) combined estimate
-    cov: np.ndarray  # (C, n, n)
+    position_cov: np.ndarray  # (C, d, d) its position covariance
     track_id: np.ndarray
     history: np.ndarray
     opportunities: np.ndarray
@@ -306,7 +306,7 @@ def _tracks(state: TrackState, spare: int) -> _Tracks:
         p=room(state.p),
         mu=room(state.mu),
         mean=np.zeros((cap, n)),
-        cov=np.zeros((cap, n, n)),
+        position_cov=np.zeros((cap, n // 2, n // 2)),
         track_id=room(state.track_id.astype(np.int64)),
         history=room(state.history.astype(np.int64)),
         opportunities=room(state.opportunities.astype(np.int64)),
@@ -354,7 +354,7 @@ def _with_room(tr: _Tracks, needed: int) -> _Tracks:
         _grown(tr.p, cap),
         _grown(tr.mu, cap),
         _grown(tr.mean, cap),
-        _grown(tr.cov, cap),
+        _grown(tr.position_cov, cap),
         _grown(tr.track_id, cap),
         _grown(tr.history, cap),
         _grown(tr.opportunities, cap),
@@ -385,7 +385,7 @@ def _log_rows(log: _Log, tr: _Tracks, n: int, t: float) -> _Log:
             track_id[k] = tr.track_id[i]
             mean[k] = tr.mean[i]
             if cov.shape[1] > 0:
-                cov[k] = tr.cov[i]
+                kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], mean[k], cov[k])
             k += 1
     return _Log(time, track_id, mean, cov, k, log.a_time, log.a_track, log.a_det, log.a_d2,
                 log.a_new, log.n_assoc)  # fmt: skip
@@ -413,7 +413,7 @@ def _predict(tr: _Tracks, n: int, dt: float, rules: _Rules, ws: kalman.Workspace
             kalman.imm_mix(tr.x[i], tr.p[i], tr.mu[i], rules.mode_transition, ws)
         for j in range(m):
             kalman.predict(tr.x[i, j], tr.p[i, j], dt, rules.process_noise[j])
-        kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], tr.mean[i], tr.cov[i])
+        kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], tr.mean[i], tr.position_cov[i])
 
 
 @njit(cache=True)
@@ -435,7 +435,7 @@ def _associate_update(
     k = free.size
     z = scans.z[start : start + k]
     r = scans.r[start : start + k]
-    ptr, det, d2 = gate(rows, tr.mean, tr.cov, z, r, free, rules.gate, ws)
+    ptr, det, d2 = gate(rows, tr.mean, tr.position_cov, z, r, free, rules.gate, ws)
     chosen = assign_gnn(ptr, det, d2, k, rules.gate)
     m = rules.process_noise.size
     like = np.empty(m)
@@ -453,7 +453,7 @@ def _associate_update(
             if total > 0.0:
                 for mm in range(m):
                     tr.mu[i, mm] = tr.mu[i, mm] * like[mm] / total
-        kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], tr.mean[i], tr.cov[i])
+        kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], tr.mean[i], tr.position_cov[i])
         free[j] = False
         hit[i] = True
         for e in range(ptr[q], ptr[q + 1]):
@@ -500,7 +500,7 @@ def _sensor_pass(
             continue
         initiate(tr.x[n], tr.p[n], tr.mu[n], scans.z[start + j], scans.r[start + j],
                  rules.initial_velocity_var)  # fmt: skip
-        kalman.imm_combine(tr.x[n], tr.p[n], tr.mu[n], tr.mean[n], tr.cov[n])
+        kalman.imm_combine(tr.x[n], tr.p[n], tr.mu[n], tr.mean[n], tr.position_cov[n])
         tr.track_id[n] = next_id
         tr.history[n] = 1
         tr.opportunities[n] = 1
@@ -521,7 +521,7 @@ def _delete(tr: _Tracks, n: int, t: float, rules: _Rules) -> int:
     for i in range(n):
         variance = 0.0
         for a in range(d):
-            variance += tr.cov[i, a, a]
+            variance += tr.position_cov[i, a, a]
         if survives(tr.confirmed[i], tr.history[i], tr.opportunities[i], tr.misses[i], variance,
                     t - tr.born_s[i], rules.confirm_m, rules.confirm_n, rules.max_misses,
                     rules.max_position_var, rules.max_tentative_age_s):  # fmt: skip
@@ -530,7 +530,7 @@ def _delete(tr: _Tracks, n: int, t: float, rules: _Rules) -> int:
                 tr.p[kept] = tr.p[i]
                 tr.mu[kept] = tr.mu[i]
                 tr.mean[kept] = tr.mean[i]
-                tr.cov[kept] = tr.cov[i]
+                tr.position_cov[kept] = tr.position_cov[i]
                 tr.track_id[kept] = tr.track_id[i]
                 tr.history[kept] = tr.history[i]
                 tr.opportunities[kept] = tr.opportunities[i]
@@ -555,7 +555,7 @@ def _run(
 ) -> _RunResult:
     """Every step of a run: predict, fuse each sensor's detections, delete, log."""
     for i in range(n):
-        kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], tr.mean[i], tr.cov[i])
+        kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], tr.mean[i], tr.position_cov[i])
     k = scans.time.size
     start = 0
     for t in scan_times:
@@ -590,7 +590,7 @@ def _execute(
     scans = _scans(detections, params)
     log = _log(2 * params.dim, with_covariance, len(detections))
     return _run(
-        _tracks(state, len(detections)),
+        _tracks(state, min(len(detections), 1024)),
         len(state),
         int(state.next_id),
         float(state.time),
