@@ -1,15 +1,16 @@
-"""Benchmark of tracked sensing (issue 4) against detection sensing on the demo scenarios.
+"""Benchmark of tracked sensing against detection sensing on the demo scenarios.
 
 For each scenario and sensing mode, simulates ``--reps`` nights (runs 0.. of seed 1, after one
 warm-up night that loads the numba cache) on one core, in process, and prints per mode: median
 wall and CPU time per night, the share of it spent in the tracking pre-pass
 (:func:`leapsim.engine.tracked.track_night`), and the mean kills, leaks, false tracks and shots
-at false tracks. With ``--steps``, it also times the pre-pass of one night with the tracker
-(and engine) time step set to each value, the choice of fusing all scans of one time step into
-one tracker step (``1`` there is about one tracker step per scan of the 1 s sensors).
+at false tracks. With ``--study RUNS``, it also runs a Study of RUNS tracked nights of the first
+scenario on ``--jobs`` processes (as ``leapsim run`` does) and prints its wall time and the
+outcomes' means with 95 % CIs. With ``--steps``, it times the pre-pass of one night with the
+tracker (and engine) time step set to each value.
 
 Usage: python bench/tracked.py [--reps 3] [--scenario rzeszow_leap] [--scenario rzeszow_legacy]
-       [--steps 1 2 4]
+       [--study 200 --jobs 2] [--steps 1 2 4]
 """
 
 from __future__ import annotations
@@ -27,8 +28,14 @@ from rich.table import Table
 from leapsim.engine import compile_scenario, night, night_metrics, simulate_night
 from leapsim.engine.raid import draw_raid
 from leapsim.engine.tracked import track_night
+from leapsim.experiments.executors import LocalExecutor
+from leapsim.experiments.night_task import NightTask
+from leapsim.experiments.stats import mean_ci
+from leapsim.experiments.study import Study, run_study
 from leapsim.scenario import builtin_scenario
 from leapsim.seeds import run_rng
+
+OUTCOMES = ("killed", "leaked", "shots", "false_tracks", "shots_at_false_tracks")
 
 PREPASS = {"s": 0.0}
 
@@ -60,9 +67,23 @@ def measure(params, reps: int) -> dict[str, float]:
         "cpu": statistics.median(cpu),
         "prepass": statistics.median(prepass) / statistics.median(cpu),
     }
-    for key in ("killed", "leaked", "shots", "false_tracks", "shots_at_false_tracks"):
+    for key in OUTCOMES:
         out[key] = statistics.mean(r[key] for r in rows)
     return out
+
+
+def study(params, runs: int, jobs: int, console: Console) -> None:
+    """Wall time of a Study of ``runs`` tracked nights on ``jobs`` processes, and its outcomes."""
+    start = time.perf_counter()
+    result = run_study(Study(NightTask(params), runs, 1), LocalExecutor(jobs))
+    wall = time.perf_counter() - start
+    table = Table(title=f"{runs} tracked nights (seed 1) on {jobs} processes: {wall:.0f} s wall")
+    for col in ("metric", "mean", "95 % CI"):
+        table.add_column(col, justify="right")
+    for key in OUTCOMES:
+        m = mean_ci(result.tables["runs"][key])
+        table.add_row(key, f"{m['mean']:.2f}", f"[{m['ci_low']:.2f}, {m['ci_high']:.2f}]")
+    console.print(table)
 
 
 def main() -> None:
@@ -70,6 +91,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--scenario", action="append", help="built-in scenario (repeatable)")
     parser.add_argument("--steps", type=float, nargs="*", default=[], help="time steps, s")
+    parser.add_argument("--study", type=int, default=0, help="tracked nights in a Study")
+    parser.add_argument("--jobs", type=int, default=2, help="processes for --study")
     args = parser.parse_args()
     night.track_night = _timed_track_night(night.track_night)
     console = Console(width=150)
@@ -92,6 +115,10 @@ def main() -> None:
                 f"{r['false_tracks']:.1f}", f"{r['shots_at_false_tracks']:.1f}",
             )  # fmt: skip
     console.print(table)
+    if args.study:
+        name = (args.scenario or ["rzeszow_leap"])[0]
+        params = compile_scenario(builtin_scenario(name)).with_sensing_mode("tracked")
+        study(params, args.study, args.jobs, console)
     if args.steps:
         table = Table(title="Tracking pre-pass of one night (run 0) against the time step")
         for col in ("scenario", "time step s", "steps with tracks", "CPU s", "false tracks"):

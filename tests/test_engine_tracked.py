@@ -263,7 +263,7 @@ def test_engine_and_track_cli_run_the_same_tracker(tmp_path, cli):
     dets = scans.detections
     assert np.array_equal(np.unique(dets.time), scans.step_s)  # every step has detections
     assert np.unique(dets.sensor).size == 2
-    rows = _track(params, raid, scans)
+    rows, _ = _track(params, raid, scans)
     columns = {"time": dets.time, "sensor": dets.sensor}
     for i, axis in enumerate("xyz"):
         columns[axis] = dets.position[:, i]

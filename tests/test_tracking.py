@@ -339,7 +339,7 @@ def _random_filter_walk(
         dt = 10.0 ** rng.uniform(-3.0, 1.5)
         kalman.imm_mix(x, p, mu, pi, ws)
         for j in range(m):
-            kalman.predict(x[j], p[j], dt, 10.0 ** rng.uniform(-2.0, 3.0))
+            kalman.predict(x[j], p[j], dt, 10.0 ** rng.uniform(-2.0, 3.0), ws)
         if rng.random() < 0.8:
             a = rng.normal(0.0, 1.0, (d, d))
             scale = 10.0 ** rng.uniform(-1.0, 3.5, d)
@@ -364,7 +364,7 @@ def _random_filter_walk(
                 for v in range(n):
                     if p[j, u, v] != p[j, v, u]:
                         asymmetric += 1
-            if not cholesky(p[j], lower):
+            if not cholesky(p[j], lower, (0, 1, 2, 3, 4, 5)):
                 not_pd += 1
             else:
                 for u in range(n):

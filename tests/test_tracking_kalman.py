@@ -41,12 +41,12 @@ def test_prediction_is_f_p_ft_plus_cwna_noise(dim):
     x = rng.normal(size=2 * dim)
     f, q = cv_transition(2.5, dim), cv_process_noise(2.5, 3.0, dim)
     xp, pp = x.copy(), p.copy()
-    kalman.predict(xp, pp, 2.5, 3.0)
+    kalman.predict(xp, pp, 2.5, 3.0, kalman.workspace(dim, 1))
     np.testing.assert_allclose(xp, f @ x, rtol=1e-12)
     np.testing.assert_allclose(pp, f @ p @ f.T + q, rtol=1e-12)
     assert np.array_equal(pp, pp.T)
     zero = np.zeros((2, 2))
-    kalman.predict(np.zeros(2), zero, 2.0, 3.0)
+    kalman.predict(np.zeros(2), zero, 2.0, 3.0, kalman.workspace(1, 1))
     assert np.allclose(zero, 3.0 * np.array([[8 / 3, 2.0], [2.0, 2.0]]))
 
 
@@ -79,7 +79,7 @@ def test_filter_converges_to_riccati_steady_state_gain(dt, q, sigma):
     ws = kalman.workspace(dim, 1)
     rng = np.random.default_rng(0)
     for _ in range(400):
-        kalman.predict(x, p, dt, q)
+        kalman.predict(x, p, dt, q, ws)
         p_pred = p.copy()
         kalman.update(x, p, rng.normal(0, sigma, dim), r, ws)
     gain = p_pred @ h.T @ np.linalg.inv(h @ p_pred @ h.T + r)
@@ -140,7 +140,7 @@ def test_imm_mixing_of_identical_models_is_identity_and_combine_moments():
     # two point masses at ±1 with equal weight: combined variance 1 (+ model variance)
     xs = np.zeros((1, 2, 4))
     xs[0, 0, 0], xs[0, 1, 0] = -1.0, 1.0
-    mean, cov = kalman.combine_all(xs, np.zeros((1, 2, 4, 4)), np.array([[0.5, 0.5]]))
+    mean, cov = kalman.combine_all(xs, np.zeros((1, 2, 4, 4)), np.array([[0.5, 0.5]]), (0, 1))
     assert mean[0, 0] == pytest.approx(0.0) and cov[0, 0, 0] == pytest.approx(1.0)
 
 

@@ -173,8 +173,8 @@ def track_night(
     """Scan and track one night's threats; return the raid with false tracks appended and the
     picture the loop engages from (see the module docstring for the model)."""
     scans = scan_night(params, raid, rng)
-    rows = _track(params, raid, scans)
-    return _picture(params, raid, rows, params.time_step_s)
+    rows, n_tracks = _track(params, raid, scans)
+    return _picture(params, raid, rows, n_tracks, params.time_step_s)
 
 
 def _observation_windows(params: NightParams, raid: RaidDraw) -> tuple[np.ndarray, np.ndarray]:
@@ -242,10 +242,12 @@ def scan_night(params: NightParams, raid: RaidDraw, rng: np.random.Generator) ->
     return NightScans(detections, times, np.split(times, breaks) if times.size else [])
 
 
-def _track(params: NightParams, raid: RaidDraw, scans: NightScans) -> dict[str, np.ndarray]:
+def _track(
+    params: NightParams, raid: RaidDraw, scans: NightScans
+) -> tuple[dict[str, np.ndarray], int]:
     """Track each stretch of steps afresh; return one row per (step, confirmed track):
     ``time``, ``track`` id (unique over the night), estimated ``position`` (R, 3) and the
-    ``owner`` threat of its track (−1: a false track)."""
+    ``owner`` threat of its track (−1: a false track); and the number of tracks started."""
     tparams = tracker_params(params, raid)
     dets = scans.detections
     parts: dict[str, list[np.ndarray]] = {"time": [], "track": [], "position": [], "owner": []}
@@ -263,9 +265,10 @@ def _track(params: NightParams, raid: RaidDraw, scans: NightScans) -> dict[str, 
         parts["owner"].append(owner[table.track_id])
         offset += table.n_started
     if not parts["time"]:
-        return {"time": np.zeros(0), "track": np.zeros(0, np.int64),
-                "position": np.zeros((0, 3)), "owner": np.zeros(0, np.int64)}  # fmt: skip
-    return {k: np.concatenate(v) for k, v in parts.items()}
+        empty = {"time": np.zeros(0), "track": np.zeros(0, np.int64),
+                 "position": np.zeros((0, 3)), "owner": np.zeros(0, np.int64)}  # fmt: skip
+        return empty, offset
+    return {k: np.concatenate(v) for k, v in parts.items()}, offset
 
 
 def track_owners(n_tracks: int, track: np.ndarray, origin: np.ndarray) -> np.ndarray:
@@ -289,36 +292,41 @@ def track_owners(n_tracks: int, track: np.ndarray, origin: np.ndarray) -> np.nda
 
 
 def _picture(
-    params: NightParams, raid: RaidDraw, rows: dict[str, np.ndarray], dt: float
+    params: NightParams, raid: RaidDraw, rows: dict[str, np.ndarray], n_tracks: int, dt: float
 ) -> tuple[RaidDraw, TrackPicture]:
-    """Turn the tracker's rows into the held steps and errors per target, and the raid with
-    the false tracks appended."""
+    """Turn the tracker's rows (track ids 0 … ``n_tracks`` − 1) into the held steps and errors
+    per target, and the raid with the false tracks appended."""
     n = raid.n
-    ids, row_track = np.unique(rows["track"], return_inverse=True)
-    owner = np.full(ids.size, -1, np.int64)
-    owner[row_track] = rows["owner"]
-    row_owner = rows["owner"]
+    row_track, row_owner = rows["track"], rows["owner"]
+    confirmed = np.zeros(n_tracks, bool)
+    confirmed[row_track] = True
+    owner = np.full(n_tracks, -1, np.int64)
+    owner[row_track] = row_owner
     real = row_owner >= 0
     k, t = row_owner[real], rows["time"][real]
     error = np.linalg.norm(rows["position"][real] - position_at_time(raid.paths, k, t), axis=1)
 
-    false_tracks = np.flatnonzero(owner < 0)
-    fit = _fit_false_tracks(rows, row_track, false_tracks, dt)
-    rows_false = np.isin(row_track, false_tracks)
-    false_index = np.searchsorted(false_tracks, row_track[rows_false])
-    target = np.concatenate([k, n + false_index])
+    false_tracks = np.flatnonzero(confirmed & (owner < 0))
+    fit = _fit_false_tracks(rows, false_tracks, dt)
+    rank = np.full(n_tracks, -1, np.int64)
+    rank[false_tracks] = np.arange(false_tracks.size)
+    rows_false = rank[row_track] >= 0
+    target = np.concatenate([k, n + rank[row_track[rows_false]]])
     time = np.concatenate([t, rows["time"][rows_false]])
-    err = np.concatenate([error, np.zeros(false_index.size)])
-    # one entry per (target, step): the best track's error
-    order = np.lexsort((err, time, target))
+    err = np.concatenate([error, np.zeros(int(rows_false.sum()))])
+    # one entry per (target, step): the best track's error (rows come in time order)
+    order = np.argsort(target, kind="stable")
     target, time, err = target[order], time[order], err[order]
-    first = np.r_[True, (np.diff(target) != 0) | (np.diff(time) != 0)][: target.size]
-    target, time, err = target[first], time[first], err[first]
+    boundary = np.ones(target.size, bool)
+    boundary[1:] = (np.diff(target) != 0) | (np.diff(time) != 0)
+    start = np.flatnonzero(boundary)
+    err = np.minimum.reduceat(err, start) if start.size else err
+    target, time = target[start], time[start]
     n_targets = n + false_tracks.size
     ptr = np.zeros(n_targets + 1, np.int64)
     ptr[1:] = np.cumsum(np.bincount(target, minlength=n_targets))
     first_held = np.full(n_targets, np.inf)
-    np.minimum.at(first_held, target, time)
+    first_held[target[::-1]] = time[::-1]
     picture = TrackPicture(
         held_ptr=ptr,
         held_s=time,
@@ -326,13 +334,13 @@ def _picture(
         first_held_s=first_held,
         step_s=dt,
         n_false=int(false_tracks.size),
-        confirmed_tracks=int(owner.size),
+        confirmed_tracks=int(confirmed.sum()),
     )
     return _append_false_tracks(params, raid, *fit), picture
 
 
 def _fit_false_tracks(
-    rows: dict[str, np.ndarray], row_track: np.ndarray, false_tracks: np.ndarray, dt: float
+    rows: dict[str, np.ndarray], false_tracks: np.ndarray, dt: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Least-squares constant-velocity fit of each false track's estimates.
 
@@ -342,8 +350,8 @@ def _fit_false_tracks(
     f = false_tracks.size
     if f == 0:
         return np.zeros(0), np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3))
-    sel = np.isin(row_track, false_tracks)
-    g = np.searchsorted(false_tracks, row_track[sel])
+    sel = np.isin(rows["track"], false_tracks)
+    g = np.searchsorted(false_tracks, rows["track"][sel])
     t, p = rows["time"][sel], rows["position"][sel]
     count = np.bincount(g, minlength=f).astype(float)
     t_mean = np.bincount(g, weights=t, minlength=f) / np.maximum(count, 1.0)

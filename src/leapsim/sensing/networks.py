@@ -29,47 +29,50 @@ def fuse_networks(detections: Detections, network: np.ndarray, gate: float) -> D
     that reports alone. Detections must be sorted by time. Returns them sorted by time, then
     sensor id.
     """
-    reported = network[detections.sensor]
-    node_rows = np.flatnonzero(reported >= 0)
-    alone = detections.select(reported < 0)
-    nodes = detections.select(node_rows)
-    nodes = Detections(
-        time=nodes.time,
-        sensor=reported[node_rows],
-        position=nodes.position,
-        covariance=nodes.covariance,
-        target=nodes.target,
+    reported = np.where(network[detections.sensor] >= 0, network[detections.sensor],
+                        detections.sensor)  # fmt: skip
+    nodes = np.flatnonzero(network[detections.sensor] >= 0)
+    nodes = nodes[np.lexsort((reported[nodes], detections.time[nodes]))]
+    group = _merge_groups(
+        detections.time[nodes],
+        reported[nodes],
+        detections.sensor[nodes],
+        detections.position[nodes],
+        detections.covariance[nodes],
+        gate,
     )
-    order = np.lexsort((nodes.sensor, nodes.time))
-    node_of = detections.sensor[node_rows][order]
-    nodes = nodes.select(order)
-    group = _merge_groups(nodes.time, nodes.sensor, node_of, nodes.position, nodes.covariance,
-                          gate)  # fmt: skip
-    merged = group >= 0
+    merged, group = nodes[group >= 0], group[group >= 0]
     n_groups = int(group.max(initial=-1)) + 1
-    info = np.linalg.inv(nodes.covariance[merged])
+    info = np.linalg.inv(detections.covariance[merged])
     info_sum = np.zeros((n_groups, 3, 3))
     info_z = np.zeros((n_groups, 3))
-    np.add.at(info_sum, group[merged], info)
-    np.add.at(info_z, group[merged], np.einsum("kij,kj->ki", info, nodes.position[merged]))
+    np.add.at(info_sum, group, info)
+    np.add.at(info_z, group, np.einsum("kij,kj->ki", info, detections.position[merged]))
     cov = np.linalg.inv(info_sum)
     cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
-    first = np.full(n_groups, -1, np.int64)
-    first[group[merged][::-1]] = np.flatnonzero(merged)[::-1]
     # a merged plot's source: that of its most informative plot (smallest det R)
-    rows = np.flatnonzero(merged)
-    by_information = rows[np.lexsort((np.linalg.det(nodes.covariance[rows]), group[rows]))]
-    leader = by_information[np.r_[True, np.diff(group[by_information]) != 0]]
-    source = nodes.target[leader]
-    fused = Detections(
-        time=nodes.time[first],
-        sensor=nodes.sensor[first],
-        position=np.einsum("kij,kj->ki", cov, info_z),
-        covariance=cov,
-        target=source,
-    )
-    out = Detections.concatenate([alone, nodes.select(~merged), fused])
-    return out.select(np.lexsort((out.sensor, out.time)))
+    by_information = np.lexsort((np.linalg.det(detections.covariance[merged]), group))
+    leader = merged[by_information[np.r_[True, np.diff(group[by_information]) != 0]]]
+    alone = np.ones(len(detections), bool)
+    alone[merged] = False
+    alone = np.flatnonzero(alone)
+    time = np.concatenate([detections.time[alone], detections.time[leader]])
+    sensor = np.concatenate([reported[alone], reported[leader]])
+    order = np.lexsort((sensor, time))
+    n_alone = alone.size
+    rows = np.where(order < n_alone, alone[np.minimum(order, n_alone - 1)], -1)
+    out_position = np.empty((order.size, 3))
+    out_covariance = np.empty((order.size, 3, 3))
+    out_target = np.empty(order.size, np.int64)
+    single, fused = order < n_alone, order >= n_alone
+    out_position[single] = detections.position[rows[single]]
+    out_covariance[single] = detections.covariance[rows[single]]
+    out_target[single] = detections.target[rows[single]]
+    k = order[fused] - n_alone
+    out_position[fused] = np.einsum("kij,kj->ki", cov[k], info_z[k])
+    out_covariance[fused] = cov[k]
+    out_target[fused] = detections.target[leader[k]]
+    return Detections(time[order], sensor[order], out_position, out_covariance, out_target)
 
 
 @njit(cache=True)
@@ -102,7 +105,7 @@ def _merge_groups(
                     nu[u] = z[i, u] - z[j, u]
                     for v in range(3):
                         s[u, v] = r[i, u, v] + r[j, u, v]
-                if mahalanobis2(nu, s, lower, y) <= gate:
+                if mahalanobis2(nu, s, lower, y, (0, 1, 2)) <= gate:
                     ri, rj = _root(parent, i), _root(parent, j)
                     if ri != rj:
                         parent[max(ri, rj)] = min(ri, rj)

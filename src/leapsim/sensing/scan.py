@@ -155,17 +155,24 @@ def sample_scans(
         sensors.azimuth_sigma_rad[fa_s],
         sensors.elevation_sigma_rad[fa_s],
     )
-    j = np.concatenate([hit_j, fa_j])
-    s = np.concatenate([hit_s, fa_s])
-    false_alarm = np.r_[np.zeros(hit.size, bool), np.ones(k, bool)]
-    order = np.lexsort((false_alarm, s, j))
-    return Detections(
-        time=times[j[order]],
-        sensor=s[order].astype(np.int64),
-        position=(np.concatenate([offset, fa_offset]) + antenna[s])[order],
-        covariance=np.concatenate([cov, fa_cov])[order],
-        target=np.concatenate([np.asarray(target_id, np.int64)[hit_e], np.full(k, -1)])[order],
-    )
+    # merge the two (scan, sensor)-sorted lists, each scan's targets before its false alarms
+    n_sensors = len(sensors)
+    hit_key, fa_key = hit_j * n_sensors + hit_s, fa_j * n_sensors + fa_s
+    hit_at = np.arange(hit.size) + np.searchsorted(fa_key, hit_key, side="left")
+    fa_at = np.arange(k) + np.searchsorted(hit_key, fa_key, side="right")
+    total = hit.size + k
+    sensor = np.empty(total, np.int64)
+    position = np.empty((total, 3))
+    covariance = np.empty((total, 3, 3))
+    target = np.empty(total, np.int64)
+    time = np.empty(total)
+    sensor[hit_at], sensor[fa_at] = hit_s, fa_s
+    position[hit_at] = offset + antenna[hit_s]
+    position[fa_at] = fa_offset + antenna[fa_s]
+    covariance[hit_at], covariance[fa_at] = cov, fa_cov
+    target[hit_at], target[fa_at] = np.asarray(target_id, np.int64)[hit_e], -1
+    time[hit_at], time[fa_at] = times[hit_j], times[fa_j]
+    return Detections(time, sensor, position, covariance, target)
 
 
 @njit(cache=True)
@@ -177,7 +184,8 @@ def _pairs_in_range(
     max_range_m: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(scan, sensor, target entry) of every due scan and target within the sensor's
-    instrumented range (slant), ordered by scan, sensor, entry: the only pairs with Pd > 0."""
+    instrumented range (slant), ordered by scan and sensor (then by the target's east
+    coordinate): the only pairs with Pd > 0."""
     n_scans, n_sensors = due.shape
     cap = 1024
     out_j = np.empty(cap, np.int64)
@@ -198,13 +206,13 @@ def _pairs_in_range(
             hi = np.searchsorted(sorted_x, antenna[s, 0] + reach, side="right")
             if hi == lo:
                 continue
-            near = np.sort(by_x[lo:hi]) + first
-            if k + near.size > cap:
-                cap = 2 * (k + near.size)
+            if k + hi - lo > cap:
+                cap = 2 * (k + hi - lo)
                 out_j = _grown(out_j, cap)
                 out_s = _grown(out_s, cap)
                 out_e = _grown(out_e, cap)
-            for e in near:
+            for q in range(lo, hi):
+                e = first + by_x[q]
                 d2 = 0.0
                 for a in range(3):
                     d2 += (target_position[e, a] - antenna[s, a]) ** 2

@@ -45,7 +45,7 @@ def gate(
     row ``i``'s pairs are ``[ptr[i], ptr[i + 1])``.
     """
     n_rows = rows.size
-    d = z.shape[1]
+    d = len(ws.axes)
     ptr = np.zeros(n_rows + 1, np.int64)
     cap = max(16, 2 * n_rows)
     det = np.empty(cap, np.int64)
@@ -86,7 +86,7 @@ def gate(
             for a in range(d):
                 for b in range(d):
                     s[a, b] = cov[t, a, b] + r[j, a, b]
-            d2 = mahalanobis2(nu, s, ws.lower, ws.column)
+            d2 = mahalanobis2(nu, s, ws.lower, ws.column, ws.axes)
             if d2 <= threshold:
                 if e == cap:
                     cap *= 2

@@ -27,8 +27,11 @@ from leapsim.linalg import cholesky, inverse_from_cholesky, symmetrise
 
 
 class Workspace(NamedTuple):
-    """Scratch arrays the kernels reuse (one allocation per tracker run, not per update)."""
+    """Scratch arrays the kernels reuse (one allocation per tracker run, not per update), and
+    ``axes``, the position axes ``(0, 1[, 2])``: a tuple, so that numba compiles the kernels for
+    d = len(axes) known in advance (:mod:`leapsim.linalg`)."""
 
+    axes: tuple[int, ...]
     s: np.ndarray  # (d, d) innovation covariance
     lower: np.ndarray  # (d, d) its Cholesky factor
     nu: np.ndarray  # (d,) innovation
@@ -49,6 +52,7 @@ def workspace(dim: int, n_models: int) -> Workspace:
     """Scratch arrays for tracks of ``dim`` position axes and ``n_models`` IMM models."""
     d, n, m = dim, 2 * dim, n_models
     return Workspace(
+        axes=tuple(range(d)),
         s=np.empty((d, d)),
         lower=np.empty((d, d)),
         nu=np.empty(d),
@@ -78,15 +82,15 @@ def transition_matrix(n_models: int, stay: float) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
-def predict(x: np.ndarray, p: np.ndarray, dt: float, q: float) -> None:
+@njit(cache=True, _nrt=False)
+def predict(x: np.ndarray, p: np.ndarray, dt: float, q: float, ws: Workspace) -> None:
     """Constant-velocity prediction in place of one state (n,) and covariance (n, n) over
     ``dt`` seconds with CWNA spectral density ``q``: ``x ← F x``, ``P ← F P Fᵀ + Q``.
 
     F only adds ``dt`` × velocity to position, so ``F P Fᵀ`` is two passes of row and column
     additions (exact, no multiplications by F's zeros)."""
-    n = x.size
-    d = n // 2
+    d = len(ws.axes)
+    n = 2 * d
     for i in range(d):
         x[i] += dt * x[d + i]
     for i in range(d):  # F P: position rows gain dt × velocity rows
@@ -100,10 +104,10 @@ def predict(x: np.ndarray, p: np.ndarray, dt: float, q: float) -> None:
         p[i, d + i] += q * dt**2 / 2.0
         p[d + i, i] += q * dt**2 / 2.0
         p[d + i, d + i] += q * dt
-    symmetrise(p)
+    symmetrise(p, ws.axes + ws.axes)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def update(x: np.ndarray, p: np.ndarray, z: np.ndarray, r: np.ndarray, ws: Workspace) -> float:
     """Position-measurement Kalman update (Joseph form) in place of one state (n,) and
     covariance (n, n) with measurement ``z`` (d,) of covariance ``r`` (d, d).
@@ -113,17 +117,18 @@ def update(x: np.ndarray, p: np.ndarray, z: np.ndarray, r: np.ndarray, ws: Works
     the diagonal and mirrored (exactly symmetric). Returns the measurement likelihood
     N(z; Hx, S); 0 (and no update) if S is not positive definite.
     """
-    d = z.size
-    n = x.size
+    axes = ws.axes
+    d = len(axes)
+    n = 2 * d
     s, lower, nu, s_inv_nu, s_inv = ws.s, ws.lower, ws.nu, ws.s_inv_nu, ws.s_inv
     gain, kr, ap = ws.gain, ws.kr, ws.ap
     for i in range(d):
         for j in range(d):
             s[i, j] = p[i, j] + r[i, j]
-    symmetrise(s)
-    if not cholesky(s, lower):
+    symmetrise(s, axes)
+    if not cholesky(s, lower, axes):
         return 0.0
-    inverse_from_cholesky(lower, ws.lower_inv, s_inv)
+    inverse_from_cholesky(lower, ws.lower_inv, s_inv, axes)
     for i in range(d):
         nu[i] = z[i] - x[i]
     for i in range(d):
@@ -168,12 +173,13 @@ def update(x: np.ndarray, p: np.ndarray, z: np.ndarray, r: np.ndarray, ws: Works
     return math.exp(-0.5 * d2) / (root_det * (2.0 * math.pi) ** (0.5 * d))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def imm_mix(x: np.ndarray, p: np.ndarray, mu: np.ndarray, pi: np.ndarray, ws: Workspace) -> None:
     """IMM interaction step in place for one track: states (M, n), covariances (M, n, n) and
     mode probabilities (M,) become the mixed states, mixed covariances (computed on and above
     the diagonal, mirrored) and the predicted mode probabilities ``c_j = Σ_i π_ij μ_i``."""
-    m, n = x.shape
+    m = x.shape[0]
+    n = 2 * len(ws.axes)
     c, x0, p0, dx = ws.c, ws.x0, ws.p0, ws.fx
     for j in range(m):
         v = 0.0
@@ -206,15 +212,22 @@ def imm_mix(x: np.ndarray, p: np.ndarray, mu: np.ndarray, pi: np.ndarray, ws: Wo
                 p[j, b, a] = p0[j, a, b]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def imm_combine(
-    x: np.ndarray, p: np.ndarray, mu: np.ndarray, mean: np.ndarray, cov: np.ndarray
+    x: np.ndarray,
+    p: np.ndarray,
+    mu: np.ndarray,
+    mean: np.ndarray,
+    cov: np.ndarray,
+    axes: tuple[int, ...],
+    covariance_axes: tuple[int, ...],
 ) -> None:
     """Moment-matched single Gaussian of one track's IMM mixture: ``mean`` (n,) and ``cov``
-    (k, k), the covariance of the first k state components (k = n for the full covariance,
-    k = d for the position's)."""
-    m, n = x.shape
-    k = cov.shape[0]
+    (k, k), the covariance of the first k = len(covariance_axes) state components (the
+    position's, or all n = 2·len(axes))."""
+    m = x.shape[0]
+    n = 2 * len(axes)
+    k = len(covariance_axes)
     if m == 1:
         for a in range(n):
             mean[a] = x[0, a]
@@ -237,11 +250,14 @@ def imm_combine(
 
 
 @njit(cache=True)
-def combine_all(x: np.ndarray, p: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Combined (T, n) means and (T, n, n) covariances of T tracks' IMM mixtures."""
+def combine_all(
+    x: np.ndarray, p: np.ndarray, mu: np.ndarray, axes: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Combined (T, n) means and (T, n, n) covariances of T tracks' IMM mixtures (position
+    axes ``axes``, n = 2·len(axes))."""
     t, _, n = x.shape
     mean = np.empty((t, n))
     cov = np.empty((t, n, n))
     for k in range(t):
-        imm_combine(x[k], p[k], mu[k], mean[k], cov[k])
+        imm_combine(x[k], p[k], mu[k], mean[k], cov[k], axes, axes + axes)
     return mean, cov

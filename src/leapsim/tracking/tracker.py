@@ -142,7 +142,7 @@ class TrackState:
 
     def estimate(self) -> tuple[np.ndarray, np.ndarray]:
         """Combined (T, n) mean and (T, n, n) covariance of every track."""
-        return kalman.combine_all(self.x, self.p, self.mu)
+        return kalman.combine_all(self.x, self.p, self.mu, tuple(range(self.x.shape[2] // 2)))
 
 
 _TRACK_FIELDS = tuple(f.name for f in fields(TrackState) if f.name not in ("time", "next_id"))
@@ -280,7 +280,11 @@ def _scans(detections: Detections, params: TrackerParams) -> _Scans:
     if len(detections) and detections.sensor.min() < 0:
         raise ValueError("sensor ids must be non-negative")
     d = params.dim
-    row = np.lexsort((detections.sensor, detections.time))
+    dt, ds = np.diff(detections.time), np.diff(detections.sensor)
+    if np.all((dt > 0) | ((dt == 0) & (ds >= 0))):  # already by time, then sensor
+        row = np.arange(len(detections))
+    else:
+        row = np.lexsort((detections.sensor, detections.time))
     return _Scans(
         time=np.ascontiguousarray(detections.time[row], np.float64),
         sensor=np.ascontiguousarray(detections.sensor[row], np.int64),
@@ -365,7 +369,7 @@ def _with_room(tr: _Tracks, needed: int) -> _Tracks:
 
 
 @njit(cache=True)
-def _log_rows(log: _Log, tr: _Tracks, n: int, t: float) -> _Log:
+def _log_rows(log: _Log, tr: _Tracks, n: int, t: float, axes: tuple[int, ...]) -> _Log:
     """Append the confirmed tracks' combined estimates at time ``t``."""
     count = 0
     for i in range(n):
@@ -385,7 +389,7 @@ def _log_rows(log: _Log, tr: _Tracks, n: int, t: float) -> _Log:
             track_id[k] = tr.track_id[i]
             mean[k] = tr.mean[i]
             if cov.shape[1] > 0:
-                kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], mean[k], cov[k])
+                kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], mean[k], cov[k], axes, axes + axes)
             k += 1
     return _Log(time, track_id, mean, cov, k, log.a_time, log.a_track, log.a_det, log.a_d2,
                 log.a_new, log.n_assoc)  # fmt: skip
@@ -405,6 +409,12 @@ def _log_association(log: _Log, t: float, track: int, det: int, d2: float, initi
 
 
 @njit(cache=True)
+def _combine(tr: _Tracks, i: int, ws: kalman.Workspace) -> None:
+    """Track i's combined mean and position covariance from its models."""
+    kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], tr.mean[i], tr.position_cov[i], ws.axes, ws.axes)
+
+
+@njit(cache=True)
 def _predict(tr: _Tracks, n: int, dt: float, rules: _Rules, ws: kalman.Workspace) -> None:
     """IMM interaction and CV prediction of tracks [0, n) over ``dt`` > 0 seconds."""
     m = rules.process_noise.size
@@ -412,8 +422,8 @@ def _predict(tr: _Tracks, n: int, dt: float, rules: _Rules, ws: kalman.Workspace
         if m > 1:
             kalman.imm_mix(tr.x[i], tr.p[i], tr.mu[i], rules.mode_transition, ws)
         for j in range(m):
-            kalman.predict(tr.x[i, j], tr.p[i, j], dt, rules.process_noise[j])
-        kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], tr.mean[i], tr.position_cov[i])
+            kalman.predict(tr.x[i, j], tr.p[i, j], dt, rules.process_noise[j], ws)
+        _combine(tr, i, ws)
 
 
 @njit(cache=True)
@@ -453,7 +463,7 @@ def _associate_update(
             if total > 0.0:
                 for mm in range(m):
                     tr.mu[i, mm] = tr.mu[i, mm] * like[mm] / total
-        kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], tr.mean[i], tr.position_cov[i])
+        _combine(tr, i, ws)
         free[j] = False
         hit[i] = True
         for e in range(ptr[q], ptr[q + 1]):
@@ -500,7 +510,7 @@ def _sensor_pass(
             continue
         initiate(tr.x[n], tr.p[n], tr.mu[n], scans.z[start + j], scans.r[start + j],
                  rules.initial_velocity_var)  # fmt: skip
-        kalman.imm_combine(tr.x[n], tr.p[n], tr.mu[n], tr.mean[n], tr.position_cov[n])
+        _combine(tr, n, ws)
         tr.track_id[n] = next_id
         tr.history[n] = 1
         tr.opportunities[n] = 1
@@ -555,7 +565,7 @@ def _run(
 ) -> _RunResult:
     """Every step of a run: predict, fuse each sensor's detections, delete, log."""
     for i in range(n):
-        kalman.imm_combine(tr.x[i], tr.p[i], tr.mu[i], tr.mean[i], tr.position_cov[i])
+        _combine(tr, i, ws)
     k = scans.time.size
     start = 0
     for t in scan_times:
@@ -574,7 +584,7 @@ def _run(
             a = b
         start = stop
         n = _delete(tr, n, t, rules)
-        log = _log_rows(log, tr, n, t)
+        log = _log_rows(log, tr, n, t, ws.axes)
     return _RunResult(tr, n, next_id, log)
 
 
