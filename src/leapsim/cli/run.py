@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from leapsim.cli.app import app
-from leapsim.cli.console import console
+from leapsim.cli.console import console, err_console
 from leapsim.cli.study import check_runs, execute, remove_partial
 from leapsim.errors import InputError
 
@@ -175,16 +175,20 @@ def run(
     else:
         summary = write_night_results(out, result, resolved)
         remove_partial(out)
+    page = None
     if report and out is not None:
         from leapsim.report import write_report
 
-        write_report([out], out / "report.html")
+        page = write_report([out], out / "report.html")
     if as_json:
+        if page is not None:
+            err_console.print(f"report: {page}", highlight=False)
         print(json.dumps(json_summary(summary)))
         return
     console.print(summary_table({summary["scenario"]["name"]: summary}))
     where = f"; results in {out}" if out else ""
-    console.print(f"{runs} runs in {time.perf_counter() - started:.1f} s{where}")
+    where += f"; report: {page}" if page else ""
+    console.print(f"{runs} runs in {time.perf_counter() - started:.1f} s{where}", soft_wrap=True)
 
 
 @app.command()
