@@ -75,6 +75,8 @@ def _fmt(value: float | None, style: str) -> str:
 
 
 def _cell(stats: dict, style: str) -> str:
+    if stats["mean"] is not None and stats["ci_low"] is None:
+        return f"{_fmt(stats['mean'], style)}  [dim](too few runs for a CI)[/]"
     return (
         f"{_fmt(stats['mean'], style)}  [dim]({_fmt(stats['ci_low'], style)} – "
         f"{_fmt(stats['ci_high'], style)})[/]"

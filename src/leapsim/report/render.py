@@ -97,6 +97,8 @@ def _table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
 def _cell(stats: dict | None, unit: str) -> str:
     if not stats:
         return '<span class="na">–</span>'
+    if stats.get("ci_low") is None or stats.get("ci_high") is None:
+        return f'{escape(fmt_value(stats.get("mean"), unit))}<span class="ci">too few runs</span>'
     return (
         f"{escape(fmt_value(stats.get('mean'), unit))}"
         f'<span class="ci">{escape(fmt_value(stats.get("ci_low"), unit))} – '
