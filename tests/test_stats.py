@@ -4,6 +4,7 @@ runs; the Student-t interval itself wherever it is away from the bounds (docs/re
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -134,3 +135,15 @@ def test_columns_ignore_nans_like_mean_ci():
         for key in ("mean", "ci_low", "ci_high"):
             v = columns[key][j]
             assert (one[key] is None and math.isnan(v)) or one[key] == pytest.approx(v)
+
+
+def test_one_run_shows_too_few_runs_everywhere(cli, tmp_path):
+    """No zero-width interval from one run: the table, --json and the report say so."""
+    out = tmp_path / "one"
+    shown = cli("run", "builtin:rzeszow_legacy", "--runs", 1, "--out", out, "--report")
+    assert shown.exit_code == 0, shown.stderr
+    assert "too few runs for a CI" in shown.stdout
+    assert "too few runs" in (out / "report.html").read_text(encoding="utf-8")
+    as_json = cli("run", "builtin:rzeszow_legacy", "--runs", 1, "--json")
+    entry = json.loads(as_json.stdout)["metrics"]["value_lost_eur"]
+    assert entry["mean"] > 0 and entry["ci_low"] is None and entry["ci_high"] is None
