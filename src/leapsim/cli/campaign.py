@@ -104,7 +104,11 @@ def campaign(
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
     executor: Annotated[
-        str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
+        str | None,
+        typer.Option(
+            help="local (default) or dask://HOST:PORT of a Dask scheduler; ?wait=SECONDS: how long "
+            "it may have no worker (default 30; docs/experiments.md)."
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Results folder (nights.parquet, summary.json, …).")

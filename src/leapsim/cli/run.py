@@ -144,7 +144,11 @@ def run(
     seed: Annotated[int, typer.Option(help="Study seed; run i uses SeedSequence(seed, (i,)).")] = 1,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
     executor: Annotated[
-        str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
+        str | None,
+        typer.Option(
+            help="local (default) or dask://HOST:PORT of a Dask scheduler; ?wait=SECONDS: how long "
+            "it may have no worker (default 30; docs/experiments.md)."
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Results folder (runs.parquet, summary.json, …).")
