@@ -90,7 +90,11 @@ class LocalExecutor:
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
     """Stop the pool now: terminate its workers rather than let them finish the queue (what
-    ``shutdown`` would do; Python 3.14 has ``terminate_workers``, 3.11 only ``_processes``)."""
+    ``shutdown`` would do). Python 3.14 has ``terminate_workers``; before it, only the private
+    ``_processes`` lists them."""
+    if hasattr(pool, "terminate_workers"):
+        pool.terminate_workers()
+        return
     workers = list((getattr(pool, "_processes", None) or {}).values())
     for worker in workers:
         worker.terminate()
