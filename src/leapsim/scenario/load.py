@@ -90,7 +90,9 @@ def _reference_problems(
         for i, stream in enumerate(scenario.replay.streams):
             for key in ("raids", "decoy_raids"):
                 for name in getattr(stream, key):
-                    check(name, dict.fromkeys(raid_names), "raid", ("replay", "streams", i, key, name))
+                    check(
+                        name, dict.fromkeys(raid_names), "raid", ("replay", "streams", i, key, name)
+                    )
     for i, raid in enumerate(scenario.raids):
         check(raid.threat, catalogue.threat_types, "threat type", ("raids", i, "threat"))
         for target in raid.targets or {}:

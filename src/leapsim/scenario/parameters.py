@@ -106,8 +106,7 @@ def with_parameters(
         own_catalogue = Catalogue.model_validate(own)
     except ValidationError as exc:
         raise InputError.at(
-            f"parameter values {dict(values)} give an invalid catalogue: "
-            f"{exc.errors()[0]['msg']}",
+            f"parameter values {dict(values)} give an invalid catalogue: {exc.errors()[0]['msg']}",
             file=resolved.file,
             field="calibration.parameters",
             hint="keep the prior ranges inside the fields' allowed ranges",

@@ -95,7 +95,7 @@ def reported_outcomes(rows: ReportRows, table: NightTable) -> ReportedNights:
     components: dict[str, np.ndarray] = {}
     for row, (model, total, fam) in enumerate(zip(rows.model[used], launched, family, strict=True)):
         parts = [p for p in split_components(model) if _same_family(p, fam)] or [model]
-        share, extra = divmod(int(round(total)), len(parts))
+        share, extra = divmod(round(total), len(parts))
         for i, part in enumerate(parts):
             key = part.casefold()
             counts = components.setdefault(key, np.zeros(n, np.int64))

@@ -1,7 +1,7 @@
 """``leapsim calibrate``: fit a scenario's declared free parameters to the reported outcomes.
 
-1. **Design.** ``design`` points of a scrambled Sobol sequence (``scipy.stats.qmc``) over the
-   prior box; every point replays every night of the window once, all on the same random streams
+1. **Design.** ``design`` points of a scrambled Latin hypercube (``scipy.stats.qmc``) over
+   the prior box; every point replays every night of the window once, all on the same random streams
    (one :class:`~leapsim.experiments.Study` per point, one executor pass, checkpointed: a killed
    calibration resumes).
 2. **Emulator.** Per night and family, a quadratic response surface of the simulated share in
@@ -65,11 +65,11 @@ def prior_of(resolved: ResolvedScenario) -> Prior:
 
 
 def design_points(prior: Prior, points: int, seed: int) -> np.ndarray:
-    """``points`` scrambled-Sobol parameter vectors in the prior box (D, P)."""
+    """``points`` parameter vectors of a scrambled Latin hypercube in the prior box (D, P)."""
     from scipy.stats import qmc
 
-    sobol = qmc.Sobol(d=prior.low.size, scramble=True, seed=np.random.default_rng(seed))
-    return qmc.scale(sobol.random(points), prior.low, prior.high)
+    cube = qmc.LatinHypercube(d=prior.low.size, scramble=True, seed=np.random.default_rng(seed))
+    return qmc.scale(cube.random(points), prior.low, prior.high)
 
 
 def design_studies(plan: ReplayPlan, design: np.ndarray, seed: int) -> list[Study]:
@@ -83,6 +83,7 @@ class Calibration:
     design: np.ndarray  # (D, P)
     simulated: np.ndarray  # (D, N, F) neutralised per design point
     jammed: np.ndarray  # (D, N) drones defeated by jamming
+    launched_known: np.ndarray  # (N, F) reported launches where the outcome is reported, else 0
     posterior_theta: np.ndarray  # (S, P)
     posterior_log_c: np.ndarray  # (S, F)
     report: dict[str, Any]
@@ -115,7 +116,9 @@ def calibrate(
     burn = mcmc_steps // 3
     post = sample_posterior(emulator, obs, seed, steps=mcmc_steps, burn=burn)
     report = _report(prior, plan, theta, simulated, jammed, emulator, holdout, obs, post)
-    return Calibration(prior, theta, simulated, jammed, post.theta, post.log_c, report)
+    launched_known = np.where(obs.use, plan.launched, 0)
+    return Calibration(prior, theta, simulated, jammed, launched_known, post.theta, post.log_c,
+                       report)  # fmt: skip
 
 
 def _shares(mu: np.ndarray, obs: Observations) -> dict[str, float]:
@@ -123,7 +126,9 @@ def _shares(mu: np.ndarray, obs: Observations) -> dict[str, float]:
     for f, family in enumerate(OUTCOME_FAMILIES):
         use = obs.use[:, f]
         if use.any():
-            out[family] = float((mu[use, f] * obs.launched[use, f]).sum() / obs.launched[use, f].sum())
+            out[family] = float(
+                (mu[use, f] * obs.launched[use, f]).sum() / obs.launched[use, f].sum()
+            )
     return out
 
 
@@ -145,12 +150,9 @@ def _report(prior, plan, theta, simulated, jammed, emulator, holdout, obs, post)
         family: {"median": float(np.exp(np.median(post.log_c[:, f]))),
                  "p05": float(np.exp(np.quantile(post.log_c[:, f], 0.05))),
                  "p95": float(np.exp(np.quantile(post.log_c[:, f], 0.95)))}
-        for f, family in enumerate(OUTCOME_FAMILIES)
-    }  # fmt: skip
-    reported = {
-        family: float(obs.neutralised[obs.use[:, f], f].sum() / obs.launched[obs.use[:, f], f].sum())
         for f, family in enumerate(OUTCOME_FAMILIES) if obs.use[:, f].any()
     }  # fmt: skip
+    reported = _shares(obs.neutralised / np.maximum(obs.launched, 1), obs)
     at_median = _shares(emulator.predict(q50[None])[0], obs)
     design_range = {}
     for f, family in enumerate(OUTCOME_FAMILIES):

@@ -206,11 +206,12 @@ def replay_night(
     launched = fate != NOT_LAUNCHED
     killed = fate == KILLED
     eng = outcome.engagements
-    jam_kill = (eng["outcome"] == KILL) & (params.effector_types.kind[params.unit_type[eng["unit"]]] == _EW)
+    jam_kill = (eng["outcome"] == KILL) & (
+        params.effector_types.kind[params.unit_type[eng["unit"]]] == _EW
+    )
     jam_kill &= eng["threat"] < n_real
     jammed_drone = np.isin(family[eng["threat"][jam_kill]], _ENGINE_FAMILY["drone"]).sum()
     out = []
     for what in (launched, killed):
         out += [int((what & np.isin(family, _ENGINE_FAMILY[f])).sum()) for f in OUTCOME_FAMILIES]
     return np.array([*out, int(jammed_drone)], np.int64)
-

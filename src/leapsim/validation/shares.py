@@ -27,7 +27,6 @@ def nights_table(plan: ReplayPlan, simulated: np.ndarray) -> dict[str, np.ndarra
 
     ``simulated`` is (runs, nights, families) neutralised counts. ``neutralised_reported`` is
     -1 where the reports give no outcome (written as null)."""
-    n, f = plan.launched.shape
     night_idx, fam_idx = np.nonzero(plan.launched > 0)
     sim = simulated[:, night_idx, fam_idx].astype(float)
     low, high = np.quantile(sim, QUANTILES, axis=0, method="linear")
