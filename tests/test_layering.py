@@ -27,6 +27,7 @@ CHAIN = (
     "campaign",
     "procurement",
     "experiments",
+    "validation",
     "report",
     "cli",
 )

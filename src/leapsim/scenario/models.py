@@ -239,8 +239,12 @@ class FireUnitChange(StrictModel):
     """New values for every fire unit of one named placement, from a timeline date on."""
 
     count: int | None = Field(default=None, ge=0, le=1000, description="Units (0: withdrawn).")
-    magazine: int | None = Field(default=None, ge=0, le=10**9)
-    reserve_rounds: int | None = Field(default=None, ge=0, le=10**9)
+    magazine: int | None = Field(
+        default=None, ge=0, le=10**9, description="Ready rounds per unit at dusk."
+    )
+    reserve_rounds: int | None = Field(
+        default=None, ge=0, le=10**9, description="Rounds on site for reloads."
+    )
 
 
 class TimelineEntry(StrictModel):
@@ -259,7 +263,9 @@ class TimelineEntry(StrictModel):
 class CalibrationParameter(StrictModel):
     """A free parameter of `leapsim calibrate`: one value written into catalogue fields."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    name: str = Field(
+        min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Parameter name."
+    )
     prior: tuple[float, float] = Field(description="Uniform prior range [low, high].")
     sets: list[str] = Field(
         min_length=1,
@@ -280,7 +286,9 @@ class CalibrationParameter(StrictModel):
 class Calibration(StrictModel):
     """Free parameters (at most 8) and, once calibrated, a posterior sample of their values."""
 
-    parameters: list[CalibrationParameter] = Field(min_length=1, max_length=8)
+    parameters: list[CalibrationParameter] = Field(
+        min_length=1, max_length=8, description="The free parameters (at most 8)."
+    )
     posterior: list[list[float]] = Field(
         default_factory=list,
         max_length=10_000,
@@ -315,7 +323,9 @@ class ReplayStream(StrictModel):
 class Replay(StrictModel):
     """How `leapsim hindcast` turns a reported night into the scenario's raid counts."""
 
-    streams: list[ReplayStream] = Field(min_length=1)
+    streams: list[ReplayStream] = Field(
+        min_length=1, description="Report weapons → raids; every reported weapon must be mapped."
+    )
 
 
 class Scenario(StrictModel):
