@@ -16,7 +16,13 @@ from leapsim.errors import InputError
 
 # Each module registers its commands on ``app`` when imported.
 COMMAND_MODULES: tuple[str, ...] = (
-    "run", "threat", "track", "report", "campaign", "wta", "validation",
+    "run",
+    "threat",
+    "track",
+    "report",
+    "campaign",
+    "wta",
+    "validation",
 )
 
 

@@ -5,7 +5,6 @@ Heavy modules (the engine, numpy, scipy, pyarrow, emcee) are imported inside the
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -13,9 +12,8 @@ import typer
 
 from leapsim.cli.app import app
 from leapsim.cli.console import console
+from leapsim.cli.study import check_runs, execute, remove_partial
 from leapsim.errors import InputError
-
-PARTIAL = ".partial"
 
 ReportsOption = Annotated[
     Path,
@@ -25,9 +23,7 @@ SinceOption = Annotated[str, typer.Option("--since", help="First month (YYYY-MM)
 UntilOption = Annotated[str, typer.Option("--until", help="Last month (YYYY-MM) or night.")]
 OutOption = Annotated[Path, typer.Option("--out", help="Results folder.")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Study seed (common random numbers).")]
-JobsOption = Annotated[
-    int | None, typer.Option("--jobs", help="Worker processes (default: the CPUs available).")
-]
+JobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")]
 ExecutorOption = Annotated[
     str | None, typer.Option("--executor", help="local (default) or dask://HOST:PORT.")
 ]
@@ -53,22 +49,6 @@ def _setup(scenario: str, reports: Path, since: str, until: str, parameters: boo
     return resolved, build_plan(resolved, reported)
 
 
-def _executor(executor: str | None, jobs: int | None):
-    from leapsim.experiments.executors import default_jobs, make_executor
-
-    if jobs is not None and jobs < 1:
-        raise InputError.at("--jobs must be at least 1", field="--jobs")
-    return make_executor(executor, jobs or default_jobs())
-
-
-def _progress(total: int, label: str):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    bar = Progress(label, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
-    task = bar.add_task(label, total=total)
-    return bar, (lambda *args: bar.advance(task, args[-1]))
-
-
 @app.command("hindcast")
 def hindcast_command(
     scenario: Annotated[str, typer.Argument(help="Scenario file or builtin:NAME.")],
@@ -78,28 +58,25 @@ def hindcast_command(
     runs: Annotated[int, typer.Option("--runs", help="Replays of the window.")],
     out: OutOption,
     seed: SeedOption = 1,
-    jobs: JobsOption = None,
+    jobs: JobsOption = 1,
     executor: ExecutorOption = None,
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")] = False,
 ) -> None:
     """Replay every reported night of a window (the reported launches) through a scenario."""
-    from leapsim.experiments import Checkpoint
-    from leapsim.validation.hindcast import hindcast
+    from leapsim.validation.hindcast import hindcast_study, summarise_hindcast
     from leapsim.validation.outputs import write_hindcast
 
-    if runs < 1:
-        raise InputError.at("--runs must be at least 1", field="--runs")
+    check_runs(runs)
     _, plan = _setup(scenario, reports, since, until)
-    run_executor = _executor(executor, jobs)
-    bar, advance = _progress(runs, "hindcast")
-    with bar:
-        result = hindcast(plan, runs, seed, run_executor, Checkpoint(out / PARTIAL), advance)
+    study = hindcast_study(plan, runs, seed)
+    [done] = execute({"hindcast": study}, jobs=jobs, executor=executor, out=out, quiet=False)
+    result = summarise_hindcast(plan, done)
     write_hindcast(out, result)
     if report:
         from leapsim.report import write_report
 
         write_report([out], out / "report.html")
-    shutil.rmtree(out / PARTIAL, ignore_errors=True)
+    remove_partial(out)
     _print_hindcast(result.summary)
     console.print(f"wrote {out}", highlight=False)
 
@@ -133,27 +110,32 @@ def calibrate_command(
         int, typer.Option("--design", help="Design points (parameter vectors) to simulate.")
     ] = 64,
     seed: SeedOption = 1,
-    jobs: JobsOption = None,
+    jobs: JobsOption = 1,
     executor: ExecutorOption = None,
 ) -> None:
     """Fit the scenario's declared free parameters to the reported per-night outcomes."""
     import logging
 
-    from leapsim.experiments import Checkpoint
-    from leapsim.validation.calibration import calibrate
+    from leapsim.validation.calibration import (
+        design_points,
+        design_studies,
+        fit_calibration,
+        prior_of,
+    )
     from leapsim.validation.outputs import write_calibration
 
     if design < 8:
         raise InputError.at("--design must be at least 8", field="--design")
     resolved, plan = _setup(scenario, reports, since, until, parameters=True)
-    run_executor = _executor(executor, jobs)
+    prior = prior_of(resolved)
+    theta = design_points(prior, design, seed)
+    studies = {f"design {i + 1}": s for i, s in enumerate(design_studies(plan, theta, seed))}
+    results = execute(studies, jobs=jobs, executor=executor, out=out, quiet=False,
+                      one_bar="design points")  # fmt: skip
     logging.getLogger("emcee").setLevel(logging.ERROR)
-    bar, advance = _progress(design, "design")
-    with bar:
-        result = calibrate(resolved, plan, seed, design, run_executor, Checkpoint(out / PARTIAL),
-                           advance)  # fmt: skip
+    result = fit_calibration(prior, plan, theta, results, seed)
     write_calibration(out, resolved, result)
-    shutil.rmtree(out / PARTIAL, ignore_errors=True)
+    remove_partial(out)
     _print_calibration(result.report)
     console.print(f"wrote {out}", highlight=False)
 

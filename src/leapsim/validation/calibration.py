@@ -1,8 +1,9 @@
 """``leapsim calibrate``: fit a scenario's declared free parameters to the reported outcomes.
 
 1. **Design.** ``design`` points of a scrambled Latin hypercube (``scipy.stats.qmc``) over
-   the prior box; every point replays every night of the window once, all on the same random streams
-   (one :class:`~leapsim.experiments.Study` per point, one executor pass, checkpointed: a killed
+   the prior box; every point replays every night of the window once, each on its own random
+   streams so the regression below averages the engine's noise out (one
+   :class:`~leapsim.experiments.Study` per point, one executor pass, checkpointed: a killed
    calibration resumes).
 2. **Emulator.** Per night and family, a quadratic response surface of the simulated share in
    the parameters (:mod:`leapsim.validation.emulator`).
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from leapsim.experiments import Study, run_studies
+from leapsim.experiments import Study, StudyResult, run_studies
 from leapsim.scenario import ResolvedScenario
 from leapsim.scenario.parameters import parameter_names, with_parameters
 from leapsim.threats.nights import COUNTING_CHANGE
@@ -33,6 +34,7 @@ from leapsim.validation.replay import ReplayPlan
 from leapsim.validation.task import NIGHTS_TABLE, ReplayTask, by_run
 
 POSTERIOR_DRAWS = 200  # draws kept in the calibrated scenario
+MCMC_STEPS = 3000
 _PK_FAMILIES = {"drone": ("drone", "decoy"), "cruise_missile": ("cruise_missile",),
                 "ballistic_missile": ("ballistic_missile",)}  # fmt: skip
 
@@ -73,8 +75,12 @@ def design_points(prior: Prior, points: int, seed: int) -> np.ndarray:
 
 
 def design_studies(plan: ReplayPlan, design: np.ndarray, seed: int) -> list[Study]:
-    """One study of one replication per design point, all on the same seed (common numbers)."""
-    return [Study(ReplayTask(plan, (tuple(float(v) for v in theta),)), 1, seed) for theta in design]
+    """One study of one replication per design point; point ``d`` replays the nights on stream
+    ``d + 1`` of the seed (independent of the other points and of a hindcast's stream 0)."""
+    return [
+        Study(ReplayTask(plan, (tuple(float(v) for v in theta),), stream=d + 1), 1, seed)
+        for d, theta in enumerate(design)
+    ]
 
 
 @dataclass
@@ -97,12 +103,25 @@ def calibrate(
     executor=None,
     checkpoint=None,
     progress: Callable[[int, int], None] | None = None,
-    mcmc_steps: int = 3000,
+    mcmc_steps: int = MCMC_STEPS,
 ) -> Calibration:
-    """Run the design, fit the emulator, sample the posterior; see the module docstring."""
+    """Run the design (:func:`leapsim.experiments.run_studies`), fit the emulator, sample the
+    posterior; see the module docstring."""
     prior = prior_of(resolved)
     theta = design_points(prior, design, seed)
     results = run_studies(design_studies(plan, theta, seed), executor, checkpoint, progress)
+    return fit_calibration(prior, plan, theta, results, seed, mcmc_steps)
+
+
+def fit_calibration(
+    prior: Prior,
+    plan: ReplayPlan,
+    theta: np.ndarray,
+    results: list[StudyResult],
+    seed: int,
+    mcmc_steps: int = MCMC_STEPS,
+) -> Calibration:
+    """Emulator and posterior from the finished design studies (one per row of ``theta``)."""
     n = plan.n_nights
     simulated = np.stack(
         [np.stack([by_run(r.tables[NIGHTS_TABLE], f"neutralised.{f}", 1, n)[0]
@@ -113,8 +132,7 @@ def calibrate(
     emulator = fit_emulator(*args)
     holdout = holdout_error(*args)
     obs = Observations(plan.launched, plan.neutralised, plan.known & (plan.launched > 0))
-    burn = mcmc_steps // 3
-    post = sample_posterior(emulator, obs, seed, steps=mcmc_steps, burn=burn)
+    post = sample_posterior(emulator, obs, seed, steps=mcmc_steps, burn=mcmc_steps // 3)
     report = _report(prior, plan, theta, simulated, jammed, emulator, holdout, obs, post)
     launched_known = np.where(obs.use, plan.launched, 0)
     return Calibration(prior, theta, simulated, jammed, launched_known, post.theta, post.log_c,

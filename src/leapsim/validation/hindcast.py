@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from leapsim.experiments import Study, run_study
+from leapsim.experiments import Study, StudyResult, run_study
 from leapsim.scenario import ResolvedScenario
 from leapsim.threats.outcomes import OUTCOME_FAMILIES
 from leapsim.validation.replay import ReplayPlan
@@ -40,14 +40,15 @@ class Hindcast:
     summary: dict[str, Any]
 
 
-def hindcast(
-    plan: ReplayPlan, runs: int, seed: int, executor=None, checkpoint=None, progress=None
-) -> Hindcast:
-    """Run the hindcast study and summarise it."""
-    draws = posterior_draws(plan.resolved)
-    result = run_study(Study(ReplayTask(plan, draws), runs, seed), executor, checkpoint, progress)
+def hindcast_study(plan: ReplayPlan, runs: int, seed: int) -> Study:
+    """The hindcast as one study: ``runs`` replays of the window."""
+    return Study(ReplayTask(plan, posterior_draws(plan.resolved)), runs, seed)
+
+
+def summarise_hindcast(plan: ReplayPlan, result: StudyResult) -> Hindcast:
+    """Per-night table and summary of a finished hindcast study."""
     table = result.tables[NIGHTS_TABLE]
-    n = plan.n_nights
+    runs, n = result.runs, plan.n_nights
     simulated = np.stack(
         [by_run(table, f"neutralised.{f}", runs, n) for f in OUTCOME_FAMILIES], axis=-1
     )
@@ -56,7 +57,15 @@ def hindcast(
         raise AssertionError("the replay did not launch the reported counts")  # programming error
     summary = summarise(plan, simulated)
     summary["scenario"] = plan.resolved.scenario.name
-    summary["seed"] = seed
-    summary["parameters"] = "posterior draws" if draws else "scenario values"
+    summary["seed"] = result.seed
+    summary["parameters"] = "posterior draws" if posterior_draws(plan.resolved) else "scenario"
     return Hindcast(plan, simulated, by_run(table, "jammed.drone", runs, n),
                     nights_table(plan, simulated), summary)  # fmt: skip
+
+
+def hindcast(
+    plan: ReplayPlan, runs: int, seed: int, executor=None, checkpoint=None, progress=None
+) -> Hindcast:
+    """Run the hindcast study (:func:`leapsim.experiments.run_study`) and summarise it."""
+    result = run_study(hindcast_study(plan, runs, seed), executor, checkpoint, progress)
+    return summarise_hindcast(plan, result)

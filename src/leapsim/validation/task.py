@@ -2,10 +2,12 @@
 
 A :class:`ReplayTask` runs through :class:`leapsim.experiments.Study` like every experiment.
 Replication ``r`` replays all the plan's nights with parameter vector ``draws[r % len(draws)]``
-(none: the scenario's own values), night ``n`` on ``replication.rng(n)``. So with one seed every
-task sees the same stream for a night: two parameter vectors are compared on common random
-numbers, and a replication is a whole window under one parameter vector (a posterior draw, in a
-hindcast of a calibrated scenario).
+(none: the scenario's own values), night ``n`` on ``replication.rng(stream, n)``. So with one seed
+and stream every task sees the same random numbers for a night: two scenarios or parameter
+vectors are compared on common random numbers, and a replication is a whole window under one
+parameter vector (a posterior draw, in a hindcast of a calibrated scenario). The calibration
+design gives each point a stream of its own instead (``docs/validation.md``, "Why the design
+does not use common random numbers").
 """
 
 from __future__ import annotations
@@ -26,14 +28,16 @@ class ReplayTask:
 
     plan: ReplayPlan
     draws: tuple[tuple[float, ...], ...] = ()
+    stream: int = 0
 
     def __call__(self, replication: Replication) -> ItemResult:
         values = self.draws[replication.index % len(self.draws)] if self.draws else ()
         n = self.plan.n_nights
         rows = np.array(
-            [replay_night(self.plan, night, replication.rng(night), values) for night in range(n)],
+            [replay_night(self.plan, night, replication.rng(self.stream, night), values)
+             for night in range(n)],
             np.int64,
-        ).reshape(n, len(RESULT_COLUMNS))
+        ).reshape(n, len(RESULT_COLUMNS))  # fmt: skip
         table = {"run": np.full(n, replication.index, np.int64), "night": np.arange(n)}
         table.update({name: rows[:, j] for j, name in enumerate(RESULT_COLUMNS)})
         return ItemResult({NIGHTS_TABLE: table})
