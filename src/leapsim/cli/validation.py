@@ -134,7 +134,7 @@ def calibrate_command(
                       one_bar="design points")  # fmt: skip
     logging.getLogger("emcee").setLevel(logging.ERROR)
     result = fit_calibration(prior, plan, theta, results, seed)
-    write_calibration(out, resolved, result)
+    write_calibration(out, resolved, plan, result, seed)
     remove_partial(out)
     _print_calibration(result.report)
     console.print(f"wrote {out}", highlight=False)

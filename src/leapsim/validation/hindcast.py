@@ -55,12 +55,24 @@ def summarise_hindcast(plan: ReplayPlan, result: StudyResult) -> Hindcast:
     launched = np.stack([by_run(table, f"launched.{f}", runs, n) for f in OUTCOME_FAMILIES], -1)
     if not np.array_equal(launched, np.broadcast_to(plan.launched, launched.shape)):
         raise AssertionError("the replay did not launch the reported counts")  # programming error
-    summary = summarise(plan, simulated)
-    summary["scenario"] = plan.resolved.scenario.name
-    summary["seed"] = result.seed
-    summary["parameters"] = "posterior draws" if posterior_draws(plan.resolved) else "scenario"
+    summary = {"kind": "hindcast", "runs": runs, "seed": result.seed,
+               "scenario": {"name": plan.resolved.scenario.name, "file": plan.resolved.file},
+               **summarise(plan, simulated),
+               "parameter_draws": _draws_used(plan.resolved, runs)}  # fmt: skip
     return Hindcast(plan, simulated, by_run(table, "jammed.drone", runs, n),
                     nights_table(plan, simulated), summary)  # fmt: skip
+
+
+def _draws_used(resolved: ResolvedScenario, runs: int) -> dict[str, Any]:
+    """Median and 90 % range of the posterior draws the runs used (empty: scenario values)."""
+    draws = posterior_draws(resolved)
+    if not draws:
+        return {}
+    used = np.array([draws[r % len(draws)] for r in range(runs)])
+    names = [p.name for p in resolved.scenario.calibration.parameters]  # type: ignore[union-attr]
+    low, mid, high = np.quantile(used, [0.05, 0.5, 0.95], axis=0)
+    return {n: {"median": float(mid[j]), "p05": float(low[j]), "p95": float(high[j]),
+                "draws": len(used)} for j, n in enumerate(names)}  # fmt: skip
 
 
 def hindcast(

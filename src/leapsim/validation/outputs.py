@@ -2,11 +2,13 @@
 
 Hindcast: ``nights.parquet`` (columns ``night``, ``family``, ``launched``,
 ``neutralised_reported`` — null where the reports give no outcome —, ``neutralised_sim_mean``,
-``neutralised_sim_p05``, ``neutralised_sim_p95``) and ``summary.json``.
+``neutralised_sim_p05``, ``neutralised_sim_p95``), ``summary.json`` (``kind: hindcast``) and
+``scenario.json`` (the defence on the window's last night, for the report's map).
 
 Calibration: ``calibrated.yaml`` (the scenario with the posterior medians and a posterior sample;
 loads like any scenario), ``calibration.json`` (values, 90 % intervals, fit statistics,
-diagnostics) and ``design.parquet`` (each design point's parameters and simulated window shares).
+diagnostics), ``design.parquet`` (each design point's parameters and simulated window shares),
+and for ``leapsim report`` a short ``summary.json`` (``kind: calibration``) and ``scenario.json``.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ import pyarrow.parquet as pq
 import yaml
 
 from leapsim.atomic import write_json_atomic, write_text_atomic, write_with_atomic
+from leapsim.experiments.store import scenario_geometry
 from leapsim.scenario import ResolvedScenario
 from leapsim.threats.outcomes import OUTCOME_FAMILIES
 from leapsim.validation.calibration import Calibration, calibrated_scenario
 from leapsim.validation.hindcast import Hindcast
+from leapsim.validation.replay import ReplayPlan, night_params
 
 NIGHTS_FILE = "nights.parquet"
 SUMMARY_FILE = "summary.json"
@@ -42,6 +46,17 @@ def write_hindcast(out: Path, result: Hindcast) -> None:
     table = pa.table(columns)
     write_with_atomic(out / NIGHTS_FILE, lambda tmp: pq.write_table(table, tmp))
     write_json_atomic(out / SUMMARY_FILE, result.summary)
+    _write_geometry(out, result.plan)
+
+
+def _write_geometry(out: Path, plan: ReplayPlan) -> None:
+    """``scenario.json`` of the defence on the window's last night (the report's map)."""
+    from leapsim.scenario.timeline import scenario_on
+
+    last = plan.n_nights - 1
+    resolved = scenario_on(plan.resolved, plan.state_date[plan.state[last]])
+    geometry = scenario_geometry(resolved, night_params(plan, last))
+    write_json_atomic(out / "scenario.json", geometry)
 
 
 def scenario_yaml(resolved: ResolvedScenario, comment: str) -> str:
@@ -51,7 +66,9 @@ def scenario_yaml(resolved: ResolvedScenario, comment: str) -> str:
     return "".join(f"# {line}\n" for line in comment.splitlines()) + body
 
 
-def write_calibration(out: Path, resolved: ResolvedScenario, result: Calibration) -> None:
+def write_calibration(
+    out: Path, resolved: ResolvedScenario, plan: ReplayPlan, result: Calibration, seed: int
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
     calibrated = calibrated_scenario(resolved, result)
     window = result.report["window"]
@@ -63,6 +80,12 @@ def write_calibration(out: Path, resolved: ResolvedScenario, result: Calibration
     )
     write_text_atomic(out / CALIBRATED_FILE, scenario_yaml(calibrated, comment))
     write_json_atomic(out / CALIBRATION_FILE, result.report)
+    write_json_atomic(out / SUMMARY_FILE, {
+        "kind": "calibration", "runs": int(result.design.shape[0]), "seed": seed,
+        "scenario": {"name": resolved.scenario.name, "file": resolved.file},
+        "parameters": {n: p["value"] for n, p in result.report["parameters"].items()},
+    })  # fmt: skip
+    _write_geometry(out, plan)
     design = {name: result.design[:, j] for j, name in enumerate(result.prior.names)}
     for f, family in enumerate(OUTCOME_FAMILIES):
         launched = result.launched_known[:, f]
