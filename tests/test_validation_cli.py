@@ -48,17 +48,20 @@ def _plan(small, reports, until="2025-03-30"):
 def test_hindcast_writes_the_nights_table_and_summary(cli, reports, tmp_path):
     out = tmp_path / "hindcast"
     result = cli("hindcast", SMALL, "--reports", reports, "--since", "2025-03", "--until",
-                 "2025-03", "--runs", 3, "--seed", 4, "--out", out)  # fmt: skip
+                 "2025-03", "--runs", 3, "--seed", 4, "--out", out, "--report")  # fmt: skip
     assert result.exit_code == 0, result.stderr
+    html = (out / "report.html").read_text()
+    for text in ("Neutralised share per month: drone", "Per-night residuals: ballistic missile",
+                 "not independent measurements", 'data-name="hindcast-drone"'):  # fmt: skip
+        assert text in html, text
     table = pq.read_table(out / "nights.parquet")
     assert table.column_names == NIGHTS_COLUMNS
     nights = table.to_pydict()
     assert set(nights["family"]) == {"drone", "ballistic_missile"}
     assert nights["night"][0] == "2025-03-01"
-    for low, mean, high, launched in zip(nights["neutralised_sim_p05"],
-                                         nights["neutralised_sim_mean"],
-                                         nights["neutralised_sim_p95"], nights["launched"]):  # fmt: skip
-        assert 0 <= low <= mean <= high <= launched
+    low, mean = np.array(nights["neutralised_sim_p05"]), np.array(nights["neutralised_sim_mean"])
+    high, launched = np.array(nights["neutralised_sim_p95"]), np.array(nights["launched"])
+    assert np.all((low >= 0) & (low <= mean) & (mean <= high) & (high <= launched))
     summary = json.loads((out / "summary.json").read_text())
     drone = summary["families"]["drone"]
     assert drone["window"]["launched"] == sum(
@@ -153,6 +156,9 @@ def test_calibrate_recovers_known_parameters(cli, reports, tmp_path):
     assert pk == pytest.approx(report["parameters"]["mfg_pk"]["value"], rel=1e-6)
     assert len(calibrated.scenario.calibration.posterior) == 200
     assert pq.read_table(out / "design.parquet").num_rows == 16
+    assert cli("report", out, "--out", tmp_path / "cal.html").exit_code == 0
+    html = (tmp_path / "cal.html").read_text()
+    assert "Calibrated parameters" in html and "patriot_pk_ballistic" in html
 
 
 def test_bad_input_gets_clear_errors(cli, reports, tmp_path):
