@@ -27,6 +27,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from leapsim.validation.calibration import parameter_rows
+
 REPO = Path(__file__).resolve().parents[1]
 WINDOWS = (  # label, since, until, in sample?
     ("2025-H1", "2025-01", "2025-06", True),
@@ -77,9 +79,8 @@ def main() -> None:
     params = Table(title="Calibrated parameters (posterior median, 90 % credible interval)")
     for column in ("parameter", "median", "90 % interval", "prior"):
         params.add_column(column)
-    for name, p in report["parameters"].items():
-        params.add_row(name, f"{p['value']:.3f}", f"{p['p05']:.3f} - {p['p95']:.3f}",
-                       f"{p['prior'][0]:g} - {p['prior'][1]:g}")  # fmt: skip
+    for row in parameter_rows(report):
+        params.add_row(*row)
 
     shares = Table(title="Half-year neutralised share: reported (official claims) vs simulated")
     for column in ("window", "family", "reported", "simulated (90 %)", "error pp", "target pp",

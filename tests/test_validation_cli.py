@@ -19,6 +19,7 @@ from leapsim.validation.hindcast import hindcast_study
 from leapsim.validation.replay import build_plan
 from leapsim.validation.synthetic import write_synthetic_reports
 from leapsim.validation.window import reported_window
+from test_resume import Interrupted, StopAfter
 
 SMALL = Path(__file__).parent / "validation" / "small_theatre.yaml"
 TRUE_VALUES = (0.35, 0.6)  # mfg_pk, patriot_pk_ballistic
@@ -91,24 +92,6 @@ def test_same_seed_same_nights_on_the_pool_and_on_dask(cli, reports, tmp_path):
     one = pq.read_table(tmp_path / "one" / "nights.parquet")
     assert one.equals(pq.read_table(tmp_path / "pool" / "nights.parquet"))
     assert one.equals(pq.read_table(tmp_path / "dask" / "nights.parquet"))
-
-
-class Interrupted(Exception):
-    pass
-
-
-class StopAfter(LocalExecutor):
-    """Runs chunks in this process and 'crashes' after ``n`` of them."""
-
-    def __init__(self, n: int):
-        super().__init__(1)
-        self.n = n
-
-    def map_unordered(self, fn, shared, items):
-        for i, result in enumerate(super().map_unordered(fn, shared, items)):
-            if i == self.n:
-                raise Interrupted
-            yield result
 
 
 def test_killed_hindcast_resumes(small, reports, tmp_path):

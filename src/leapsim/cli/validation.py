@@ -143,10 +143,11 @@ def calibrate_command(
 def _print_calibration(report: dict) -> None:
     from rich.table import Table
 
+    from leapsim.validation.calibration import parameter_rows
+
     table = Table(title="Calibrated parameters (posterior median, 90 % credible interval)")
     for column in ("parameter", "value", "90 % interval", "prior"):
         table.add_column(column)
-    for name, p in report["parameters"].items():
-        table.add_row(name, f"{p['value']:.3f}", f"{p['p05']:.3f}-{p['p95']:.3f}",
-                      f"{p['prior'][0]:g}-{p['prior'][1]:g}")  # fmt: skip
+    for row in parameter_rows(report):
+        table.add_row(*row)
     console.print(table)

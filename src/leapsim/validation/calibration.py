@@ -222,6 +222,15 @@ def _lost_check(plan: ReplayPlan, jammed: np.ndarray, obs: Observations) -> dict
     }
 
 
+def parameter_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(name, median, 90 % interval, prior) of each calibrated parameter, as text."""
+    return [
+        (name, f"{p['value']:.3f}", f"{p['p05']:.3f} - {p['p95']:.3f}",
+         f"{p['prior'][0]:g} - {p['prior'][1]:g}")
+        for name, p in report["parameters"].items()
+    ]  # fmt: skip
+
+
 def calibrated_scenario(resolved: ResolvedScenario, calibration: Calibration) -> ResolvedScenario:
     """The scenario with the posterior medians written in and a thinned posterior sample."""
     medians = np.median(calibration.posterior_theta, axis=0)

@@ -32,6 +32,11 @@ RIDGE = 1e-6
 IRLS_STEPS = 4
 
 
+def scaled(theta: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Parameters mapped from their prior box to [-1, 1]."""
+    return 2.0 * (np.asarray(theta, float) - low) / (high - low) - 1.0
+
+
 def features(x: np.ndarray, active: np.ndarray) -> np.ndarray:
     """Quadratic features (…, q) of the scaled parameters ``x`` (…, P) restricted to ``active``."""
     xa = x[..., np.flatnonzero(active)]
@@ -49,12 +54,9 @@ class ShareEmulator:
     active: np.ndarray  # (F, P) bool: parameters acting on each family
     coef: tuple[np.ndarray, ...]  # per family (N, q_f); zeros where nothing was launched
 
-    def scaled(self, theta: np.ndarray) -> np.ndarray:
-        return 2.0 * (np.asarray(theta, float) - self.low) / (self.high - self.low) - 1.0
-
     def predict(self, theta: np.ndarray) -> np.ndarray:
         """Emulated neutralised share μ (…, N, F) at parameters ``theta`` (…, P)."""
-        x = self.scaled(theta)
+        x = scaled(theta, self.low, self.high)
         out = [expit(features(x, self.active[f]) @ c.T) for f, c in enumerate(self.coef)]
         return np.stack(out, axis=-1)
 
@@ -83,7 +85,7 @@ def fit_emulator(
     The empirical-logit fit starts a few Fisher-scoring (IRLS) steps of the binomial model, all
     nights at once: the empirical weights correlate with the noise and bias the slopes a little,
     and no library fits thousands of small binomial regressions in one batched solve."""
-    x = 2.0 * (theta - low) / (high - low) - 1.0
+    x = scaled(theta, low, high)
     coef = []
     for f in range(launched.shape[1]):
         phi = features(x, active[f])  # (D, q)
