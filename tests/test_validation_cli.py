@@ -161,3 +161,20 @@ def test_bad_input_gets_clear_errors(cli, reports, tmp_path):
     result = cli("hindcast", SMALL, *base, "--runs", 0)
     assert result.exit_code == 2 and "--runs must be at least 1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_validation_commands_import_no_heavy_module():
+    """The hindcast and calibrate command module loads without the engine, numpy-heavy layers,
+    scipy, pyarrow or emcee: they are imported inside the commands."""
+    import subprocess
+    import sys
+
+    heavy = ("numba", "scipy", "pyarrow", "emcee", "distributed", "leapsim.engine",
+             "leapsim.experiments", "leapsim.validation", "leapsim.report")  # fmt: skip
+    code = (
+        "import sys, leapsim.cli.validation; "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)  # fmt: skip
+    assert loaded.stdout.strip() == "[]"
