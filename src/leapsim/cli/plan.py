@@ -38,7 +38,9 @@ def front_table(summary: dict) -> Table:
         title_justify="left",
     )
     for column in ("plan", "cost", *noisy, "runs", "lasts", "within noise of"):
-        table.add_column(column, justify="left" if column in ("plan", "within noise of") else "right")
+        table.add_column(
+            column, justify="left" if column in ("plan", "within noise of") else "right"
+        )
     for plan in summary["front"]:
         marker = " *" if plan["id"] == summary["chosen"] else ""
         sustained = plan.get("sustained")
@@ -87,7 +89,8 @@ def plan(
         Path | None, typer.Option(help="Results folder; an interrupted study there resumes.")
     ] = None,
     evaluations: Annotated[
-        int | None, typer.Option(help="Plans to simulate (default: the study's search.evaluations).")
+        int | None,
+        typer.Option(help="Plans to simulate (default: the study's search.evaluations)."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Study seed (common random numbers, sampler).")] = 1,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,

@@ -34,7 +34,9 @@ from leapsim.scenario.load import ResolvedScenario
 from leapsim.scenario.models import Catalogue, FireUnitPlacement, Scenario
 
 
-def unit_positions(study: PlanStudy, purchase: int, position: int, n: int) -> list[tuple[float, float]]:
+def unit_positions(
+    study: PlanStudy, purchase: int, position: int, n: int
+) -> list[tuple[float, float]]:
     """(lat, lon) of ``n`` units of ``purchase`` at its ``position`` (rule in the module doc)."""
     p = study.spec.purchases[purchase].positions[position]
     if n <= 0:
@@ -203,9 +205,7 @@ def _first_use(resolved: ResolvedScenario):
     return lambda name: order.index(name) if name in order else len(order)
 
 
-def plan_campaign_config(
-    study: PlanStudy, stocks: dict[str, MunitionStock]
-) -> CampaignConfig:
+def plan_campaign_config(study: PlanStudy, stocks: dict[str, MunitionStock]) -> CampaignConfig:
     """The study's campaign configuration with the plan's depots and production contracts."""
     campaign = study.spec.threat.campaign
     assert campaign is not None

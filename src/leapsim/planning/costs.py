@@ -187,7 +187,9 @@ def production_schedule(campaign_plan: CampaignPlan) -> list[dict]:
                             "nation": nation,
                             "month": k + 1,
                             "delivered_rounds": rounds,
-                            "production_cost_eur": float((delivered[nights, j] * unit[nights]).sum()),
+                            "production_cost_eur": float(
+                                (delivered[nights, j] * unit[nights]).sum()
+                            ),
                         }
                     )
     return rows

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from leapsim.experiments.stats import mean_ci
-from leapsim.planning.evaluate import replicate_job
+from leapsim.planning.evaluate import first_event_night, per_run, plan_task
 from leapsim.planning.front import paired_difference, pareto_mask, select_finalists, separated
 from leapsim.planning.prepare import PreparedPlan, prepare_plan
 from leapsim.planning.runner import Replications
@@ -103,9 +103,6 @@ class Ladder:
             kinds.append("campaign" if final else "campaign_screen")
         return kinds
 
-    def _nights_per_run(self, job) -> int:
-        return 1 if job.kind == "night" else job.params.plan.nights
-
     def fill(
         self,
         plan_ids: Sequence[str],
@@ -116,19 +113,19 @@ class Ladder:
         """Simulate what is missing of the first ``runs_of(kind)`` runs of each plan, all in
         one parallel batch."""
         requests = [
-            (pid, replicate_job(self.study, self.get(pid), kind, self.seed, self.model), runs_of(kind))
+            (pid, kind, plan_task(self.study, self.get(pid), kind, self.model), runs_of(kind))
             for pid in plan_ids
             for kind in kinds
         ]
-        self.runner.fill(requests, self._nights_per_run, progress)
+        self.runner.fill(requests, progress)
 
     def screen(self, plan_ids: Sequence[str], progress=None) -> None:
         self.fill(plan_ids, lambda kind: self._runs(kind, False), self._kinds(False), progress)
 
-    def samples(self, plan_id: str, objective: str, final: bool, runs: int | None = None):
+    def samples(self, plan_id: str, objective: str, final: bool) -> np.ndarray:
+        """(runs,) values of a noisy objective over the replications held."""
         kind = self.objective_kind[1 if final else 0]
-        n = runs or self.runner.count(plan_id, kind)
-        return np.array([row[COLUMN[objective]] for row in self.runner.rows(plan_id, kind, n)])
+        return per_run(self.runner.result(plan_id, kind), COLUMN[objective])
 
     def sustained(self, plan_id: str, final: bool) -> dict | None:
         """Fraction of campaign runs lasting the sustainability horizon (None: no constraint)."""
@@ -136,12 +133,8 @@ class Ladder:
         if sustain is None:
             return None
         kind = "campaign" if final else "campaign_screen"
-        n = self.runner.count(plan_id, kind)
-        lasted = np.array(
-            [row["first_event_night"] > sustain.nights for row in self.runner.rows(plan_id, kind, n)],
-            float,
-        )
-        return {**mean_ci(lasted), "required": sustain.probability}
+        lasted = first_event_night(self.runner.result(plan_id, kind)) > sustain.nights
+        return {**mean_ci(lasted.astype(float)), "required": sustain.probability}
 
     def worst(self, objective: str) -> float:
         """The value told for an infeasible plan: all site value, or every threat leaking."""
@@ -189,7 +182,9 @@ class Ladder:
                 objectives[objective] = mean_ci(x)
                 runs = x.size
         sustained = self.sustained(plan_id, True)
-        feasible = plan.feasible and (sustained is None or sustained["mean"] >= sustained["required"])
+        feasible = plan.feasible and (
+            sustained is None or sustained["mean"] >= sustained["required"]
+        )
         return Measured(plan_id, plan.cost.total_eur, objectives, runs, sustained, feasible)
 
     def finalise(
@@ -230,7 +225,9 @@ class Ladder:
                     a.within_noise_of.append(b.id)
                     b.within_noise_of.append(a.id)
                     unsettled.update(
-                        m.id for m in (a, b) if self.runner.count(m.id, kind) < search.max_final_runs
+                        m.id
+                        for m in (a, b)
+                        if self.runner.count(m.id, kind) < search.max_final_runs
                     )
             if not unsettled:
                 break
@@ -239,10 +236,10 @@ class Ladder:
                 for pid in sorted(unsettled)
             }
             requests = [
-                (pid, replicate_job(self.study, self.get(pid), kind, self.seed, self.model), n)
+                (pid, kind, plan_task(self.study, self.get(pid), kind, self.model), n)
                 for pid, n in more.items()
             ]
-            self.runner.fill(requests, self._nights_per_run, progress)
+            self.runner.fill(requests, progress)
         return measured + [self.measure(pid) for pid in extras]
 
     def _mark_front(self, measured: list[Measured]) -> list[Measured]:

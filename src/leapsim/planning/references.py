@@ -97,7 +97,9 @@ def prepare_reference(study: PlanStudy, spec: str) -> PreparedPlan:
 def doctrine_note(study: PlanStudy, reference: PreparedPlan) -> str | None:
     """A warning when the reference also changes the doctrine or the raids of the base."""
     base, ref = study.base.scenario, reference.scenario.scenario
-    changed = [key for key in ("doctrine", "raids", "sites") if getattr(base, key) != getattr(ref, key)]
+    changed = [
+        key for key in ("doctrine", "raids", "sites") if getattr(base, key) != getattr(ref, key)
+    ]
     if not changed:
         return None
     return f"the reference also changes the base's {', '.join(changed)}"

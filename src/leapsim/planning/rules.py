@@ -54,7 +54,11 @@ def rule_plan(
     catalogue = study.base.catalogue.effector_types
     unit_slots = [i for i, v in enumerate(space.variables) if v.kind == "units"]
     if rule == "all_missiles":
-        slots = [i for i in unit_slots if catalogue[purchases[space.variables[i].purchase].type].kind == "missile"]
+        slots = [
+            i
+            for i in unit_slots
+            if catalogue[purchases[space.variables[i].purchase].type].kind == "missile"
+        ]
         return _fill(space, prepare, slots, lambda plan: True) if slots else None
     if rule == "equal_split":
         types = list(dict.fromkeys(p.type for p in purchases))

@@ -112,7 +112,7 @@ def run_plan_study(
     out = Path(out)
     claim_folder(out, study_identity(study, seed))
     space = decision_space(study)
-    runner = Replications(out / REPLICATIONS, executor)
+    runner = Replications(out / REPLICATIONS, seed, executor)
     ladder = Ladder(study, space, seed, runner, threat_model_of(study))
     target = evaluations or study.spec.search.evaluations
     log = screen(ladder, out / JOURNAL, target, progress)

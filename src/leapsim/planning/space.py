@@ -86,9 +86,7 @@ def decision_space(study: PlanStudy) -> DecisionSpace:
     for i, purchase in enumerate(spec.purchases):
         for j in range(len(purchase.positions)):
             label = f"{purchase.type} {position_label(study, i, j)}"
-            variables.append(
-                Variable(f"units.{i}.{j}", label, purchase.max_units, "units", i, j)
-            )
+            variables.append(Variable(f"units.{i}.{j}", label, purchase.max_units, "units", i, j))
     for i, purchase in enumerate(spec.purchases):
         if len(purchase.reserve_loads) > 1:
             label = f"{purchase.type} reserve (magazines per unit)"
@@ -160,9 +158,9 @@ def encode(study: PlanStudy, space: DecisionSpace, decisions: Decisions) -> tupl
             levels = spec.purchases[var.purchase].reserve_loads
             out.append(levels.index(decisions.reserve_loads[var.purchase]))
         elif var.kind == "depot":
-            out.append(spec.munitions[var.munition].depot_loads.index(
-                decisions.depot_loads[var.munition]
-            ))
+            out.append(
+                spec.munitions[var.munition].depot_loads.index(decisions.depot_loads[var.munition])
+            )
         else:
             production = spec.munitions[var.munition].production
             assert production is not None

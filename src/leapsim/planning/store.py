@@ -23,6 +23,7 @@ import numpy as np
 
 import leapsim
 from leapsim.atomic import write_json_atomic
+from leapsim.experiments import nightly
 from leapsim.experiments.store import write_table
 from leapsim.planning.build import is_renewable, position_label, unit_positions, write_plan_files
 from leapsim.planning.costs import CATEGORIES, month_of_night, production_schedule, round_cost
@@ -81,12 +82,12 @@ def comparison(outcome: PlanOutcome, other: Measured, cheaper_only: bool) -> dic
     best = min(pool, key=lambda m: (m.objectives[noisy[0]]["mean"], m.cost_eur))
     ladder = outcome.ladder
     differences = {
-        o: _stats(paired_difference(ladder.samples(best.id, o, True), ladder.samples(other.id, o, True)))
+        o: _stats(
+            paired_difference(ladder.samples(best.id, o, True), ladder.samples(other.id, o, True))
+        )
         for o in noisy
     }
-    better = all(
-        d["ci_high"] is not None and d["ci_high"] < 0 for d in differences.values()
-    )
+    better = all(d["ci_high"] is not None and d["ci_high"] < 0 for d in differences.values())
     values = [o for o in outcome.study.spec.objectives]
     mean = np.array([best.objectives[o]["mean"] for o in values])
     theirs = np.array([other.objectives[o]["mean"] for o in values])
@@ -97,7 +98,11 @@ def comparison(outcome: PlanOutcome, other: Measured, cheaper_only: bool) -> dic
         "dominates": dominates(mean, theirs),
         "better_separated": better,
         "within_noise": not any(
-            separated(paired_difference(ladder.samples(best.id, o, True), ladder.samples(other.id, o, True)))
+            separated(
+                paired_difference(
+                    ladder.samples(best.id, o, True), ladder.samples(other.id, o, True)
+                )
+            )
             for o in noisy
         ),
     }
@@ -204,17 +209,16 @@ def schedule_rows(outcome: PlanOutcome, plan: PreparedPlan) -> dict[str, np.ndar
 
 def _mean_stock_by_month(outcome: PlanOutcome, plan: PreparedPlan) -> dict:
     runner = outcome.ladder.runner
-    n = runner.count(plan.id, "campaign")
-    if n == 0 or plan.campaign_plan is None:
+    if runner.count(plan.id, "campaign") == 0 or plan.campaign_plan is None:
         return {}
-    rows = runner.rows(plan.id, "campaign", n)
+    result = runner.result(plan.id, "campaign")
     month = month_of_night(plan.campaign_plan.nights)
     out = {}
-    for name in rows[0]:
+    for name in result.tables["nights"]:
         if not name.startswith("stock_by_nation."):
             continue
         _, munition, nation = name.split(".", 2)
-        curve = np.mean([row[name] for row in rows], axis=0)
+        curve = nightly(result, name).mean(axis=0)
         for k in range(int(month.max()) + 1):
             out[(munition, nation, k + 1)] = float(curve[np.flatnonzero(month == k)[-1]])
     return out

@@ -82,8 +82,9 @@ class Purchase(StrictModel):
 
     type: str = Field(description="Effector type (catalogue or the study's catalogue).")
     nation: NationCode | None = Field(
-        default=None, description="Owner: pays (with budgets per nation) and pools; default: "
-        "the nation of the scenario's first site."
+        default=None,
+        description="Owner: pays (with budgets per nation) and pools; default: "
+        "the nation of the scenario's first site.",
     )
     positions: list[Position] = Field(min_length=1, max_length=64)
     max_units: int = Field(default=4, ge=1, le=1000, description="Units per position, at most.")
@@ -203,12 +204,16 @@ class Search(StrictModel):
     max_final_runs: int = Field(default=256, ge=2, le=1_000_000)
     finalists: int = Field(default=12, ge=1, le=1000)
     campaign_screen_runs: int | None = Field(
-        default=None, ge=2, le=100_000, description="Campaign runs when screening; default: "
-        "screen_runs."
+        default=None,
+        ge=2,
+        le=100_000,
+        description="Campaign runs when screening; default: screen_runs.",
     )
     campaign_final_runs: int | None = Field(
-        default=None, ge=2, le=100_000, description="Campaign runs of the finalists; default: "
-        "final_runs."
+        default=None,
+        ge=2,
+        le=100_000,
+        description="Campaign runs of the finalists; default: final_runs.",
     )
 
     @model_validator(mode="after")
@@ -289,7 +294,11 @@ def load_plan_study(spec: str | os.PathLike[str]) -> PlanStudy:
     """Load and validate a plan study file (or ``builtin:NAME``); raise :class:`InputError`
     listing every problem as ``file:line: field: message (fix)``."""
     text = str(spec)
-    path = builtin_study_path(text[len(BUILTIN_PREFIX) :]) if text.startswith(BUILTIN_PREFIX) else Path(text)
+    path = (
+        builtin_study_path(text[len(BUILTIN_PREFIX) :])
+        if text.startswith(BUILTIN_PREFIX)
+        else Path(text)
+    )
     file = str(spec) if not text.startswith(BUILTIN_PREFIX) else str(path)
     data, smap = read_yaml(path)
     study = validate_model(PlanStudyFile, data, smap, file)
@@ -303,7 +312,9 @@ def load_plan_study(spec: str | os.PathLike[str]) -> PlanStudy:
     return resolved
 
 
-def _base_scenario(study: PlanStudyFile, smap: SourceMap, path: Path, file: str) -> ResolvedScenario:
+def _base_scenario(
+    study: PlanStudyFile, smap: SourceMap, path: Path, file: str
+) -> ResolvedScenario:
     """The base scenario: ``builtin:NAME``, a path relative to the study file, or a mapping."""
     given = study.scenario
     if isinstance(given, str):
@@ -406,8 +417,11 @@ def reference_problems(study: PlanStudy, smap: SourceMap) -> list[Problem]:
             )
     campaign = spec.threat.campaign
     if spec.munitions and campaign is None:
-        problem("munitions (stocks, production) need a campaign", ("munitions",),
-                "add threat.campaign, or remove munitions")
+        problem(
+            "munitions (stocks, production) need a campaign",
+            ("munitions",),
+            "add threat.campaign, or remove munitions",
+        )
     for name, choice in spec.munitions.items():
         loc = ("munitions", name)
         fielded = purchased_types | owned_types
@@ -423,8 +437,11 @@ def reference_problems(study: PlanStudy, smap: SourceMap) -> list[Problem]:
             )
         del choice
     if spec.constraints.sustainability is not None and campaign is None:
-        problem("the sustainability constraint needs a campaign",
-                ("constraints", "sustainability"), "add threat.campaign")
+        problem(
+            "the sustainability constraint needs a campaign",
+            ("constraints", "sustainability"),
+            "add threat.campaign",
+        )
     if campaign is not None:
         sustain = spec.constraints.sustainability
         if sustain is not None and sustain.nights > campaign.nights:
@@ -436,6 +453,9 @@ def reference_problems(study: PlanStudy, smap: SourceMap) -> list[Problem]:
         if campaign.screen_nights is not None and campaign.screen_nights > campaign.nights:
             problem("screen_nights exceeds nights", ("threat", "campaign", "screen_nights"))
     if "value_lost" not in spec.objectives and "leaked" not in spec.objectives:
-        problem("objectives need value_lost or leaked", ("objectives",),
-                "a plan that only minimises cost buys nothing")
+        problem(
+            "objectives need value_lost or leaked",
+            ("objectives",),
+            "a plan that only minimises cost buys nothing",
+        )
     return problems
