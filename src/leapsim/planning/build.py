@@ -182,10 +182,10 @@ def munition_stocks(
             owned_depot = {n: int(setting.depot.get(n, 0)) for n in loads}
         else:
             owned_depot = {
-                n: int(math.floor(config.depot_loads * owned.get(n, 0) + 1e-9)) for n in loads
+                n: math.floor(config.depot_loads * owned.get(n, 0) + 1e-9) for n in loads
             }
         level = decisions.depot_loads.get(name, 0.0)
-        bought = {n: int(math.floor(level * rounds + 1e-9)) for n, rounds in loads.items()}
+        bought = {n: math.floor(level * rounds + 1e-9) for n, rounds in loads.items()}
         production = setting.production if setting is not None else None
         choice = study.spec.munitions.get(name)
         rate = decisions.rate_per_month.get(name, 0.0)

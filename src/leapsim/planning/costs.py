@@ -56,11 +56,11 @@ class PlanCost:
     @property
     def over_budget_eur(self) -> float:
         """The largest excess of a nation's payment over its budget (0 or less: within)."""
-        return max(self.pays[n] - self.budget[n] for n in self.pays)
+        return float(max(self.pays[n] - self.budget[n] for n in self.pays))
 
     @property
     def within_budget(self) -> bool:
-        return self.over_budget_eur <= 1e-6 * max(1.0, self.total_budget_eur)
+        return bool(self.over_budget_eur <= 1e-6 * max(1.0, self.total_budget_eur))
 
     def by(self, attribute: str) -> dict[str, float]:
         """Total per nation, category or effector type."""

@@ -20,6 +20,7 @@ night H.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -216,7 +217,7 @@ class Ladder:
             measured = [self.measure(pid) for pid in finalists]
             front = self._mark_front(measured)
             unsettled: set[str] = set()
-            for a, b in zip(front, front[1:], strict=False):
+            for a, b in itertools.pairwise(front):
                 differences = [
                     paired_difference(self.samples(a.id, o, True), self.samples(b.id, o, True))
                     for o in noisy

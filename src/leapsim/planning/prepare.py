@@ -10,7 +10,7 @@ from leapsim.campaign import CampaignConfig, CampaignPlan, compile_plan
 from leapsim.engine import NightParams, compile_scenario
 from leapsim.planning.build import munition_stocks, plan_campaign_config, plan_scenario
 from leapsim.planning.costs import PlanCost, plan_cost
-from leapsim.planning.space import Decisions, DecisionSpace, decode, plan_id
+from leapsim.planning.space import Decisions, DecisionSpace, canonical, decode, plan_id
 from leapsim.planning.study import PlanStudy
 from leapsim.scenario.load import ResolvedScenario
 
@@ -53,8 +53,9 @@ def unit_excess(study: PlanStudy, decisions: Decisions) -> int:
 
 
 def prepare_plan(study: PlanStudy, space: DecisionSpace, plan: tuple[int, ...]) -> PreparedPlan:
-    """Build, compile and cost ``plan`` (no simulation)."""
-    plan = space.check(plan)
+    """Build, compile and cost ``plan`` (no simulation; its canonical form, see
+    :func:`~leapsim.planning.space.canonical`)."""
+    plan = canonical(study, space, plan)
     decisions = decode(study, space, plan)
     name = plan_id(plan)
     resolved = plan_scenario(study, decisions, f"{study.spec.name}-{name}")
@@ -70,3 +71,28 @@ def prepare_plan(study: PlanStudy, space: DecisionSpace, plan: tuple[int, ...]) 
         plan, name, decisions, resolved, params, config, campaign_plan, cost,
         unit_excess(study, decisions),
     )  # fmt: skip
+
+
+def unaffordable(study: PlanStudy, space: DecisionSpace) -> str | None:
+    """Why the budgets allow no purchase at all (every single fire unit, with its lowest
+    reserve level, costs more than its payer's budget), or None when some unit fits."""
+    cheapest: tuple[float, str] | None = None
+    for k, var in enumerate(space.variables):
+        if var.kind != "units":
+            continue
+        plan = [0] * len(space.variables)
+        plan[k] = 1
+        for j, other in enumerate(space.variables):  # the lowest reserve level of the purchase
+            if other.kind == "reserve" and other.purchase == var.purchase:
+                levels = study.spec.purchases[var.purchase].reserve_loads
+                plan[j] = levels.index(min(levels))
+        prepared = prepare_plan(study, space, tuple(plan))
+        if prepared.cost.within_budget:
+            return None
+        if cheapest is None or prepared.cost.total_eur < cheapest[0]:
+            cheapest = (prepared.cost.total_eur, var.label)
+    assert cheapest is not None
+    return (
+        f"the budgets allow no purchase: the cheapest, one {cheapest[1]}, costs "
+        f"{cheapest[0]:,.0f} EUR with its rounds"
+    )

@@ -25,7 +25,7 @@ from leapsim.planning.rules import rule_plan
 from leapsim.planning.runner import Replications
 from leapsim.planning.search import SearchLog, screen
 from leapsim.planning.space import DecisionSpace, decision_space
-from leapsim.planning.study import PlanStudy
+from leapsim.planning.study import PlanStudy, threat_model_of
 
 MANIFEST = "plan_study.json"
 JOURNAL = "optuna.journal"
@@ -86,16 +86,6 @@ def claim_folder(out: Path, identity: str) -> None:
         return
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(manifest, {"identity": identity})
-
-
-def threat_model_of(study: PlanStudy):
-    campaign = study.spec.threat.campaign
-    if campaign is None:
-        return None
-    from leapsim.threats import resolve_threat_model
-
-    name = campaign.threat_model
-    return resolve_threat_model(name if name == "default" else study.folder / name)
 
 
 def run_plan_study(

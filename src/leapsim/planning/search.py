@@ -112,12 +112,13 @@ def screen(
         for trial, plan in zip(trials, prepared, strict=True):
             values, constraints = ladder.screen_values(plan)
             trial.set_user_attr(PLAN, plan.id)
+            constraints = [float(c) for c in constraints]
             trial.set_user_attr(CONSTRAINTS, constraints)
             for name, value in zip(CONSTRAINT_NAMES, constraints, strict=False):
                 trial.set_constraint(name, value)
             first = plan.feasible and plan.id not in log.plan_ids
             trial.set_user_attr(SIMULATED, first)
-            optuna_study.tell(trial, values)
+            optuna_study.tell(trial, [float(v) for v in values])
             log.trials += 1
             if first:
                 log.simulated += 1
@@ -134,13 +135,14 @@ def screen(
             log.trials += 1
             if frozen.user_attrs.get(SIMULATED):
                 log.simulated += 1
-                log.plan_ids.append(frozen.user_attrs[PLAN])
+                log.plan_ids.append(ladder.prepare(plan_of(frozen)).id)
             elif constraints_of(frozen) and max(constraints_of(frozen)) > 0:
                 log.infeasible += 1
             else:
                 log.repeated += 1
         elif frozen.state == TrialState.RUNNING:
             running.append(frozen)
+    ladder.screen(log.plan_ids, progress)  # from the checkpoint: nothing is simulated again
     if running:
         optuna_study.sampler = make_sampler(search.sampler, 0, search.batch, evaluations)
         finish([optuna.trial.Trial(optuna_study, t._trial_id) for t in running])

@@ -107,6 +107,27 @@ def decision_space(study: PlanStudy) -> DecisionSpace:
     return DecisionSpace(tuple(variables))
 
 
+def canonical(study: PlanStudy, space: DecisionSpace, plan: tuple[int, ...]) -> tuple[int, ...]:
+    """``plan`` with the choices that cannot matter set to 0: the reserve level of a purchase
+    that buys no unit, the depot and production of a munition no unit of the plan fires. Two
+    vectors that build the same defence then have one id and are simulated once."""
+    plan = space.check(plan)
+    units = [0] * len(study.spec.purchases)
+    for value, var in zip(plan, space.variables, strict=True):
+        if var.kind == "units":
+            units[var.purchase] += value
+    fielded = {u.type for u in study.base.scenario.fire_units}
+    fielded |= {p.type for p, n in zip(study.spec.purchases, units, strict=True) if n}
+    out = []
+    for value, var in zip(plan, space.variables, strict=True):
+        if var.kind == "reserve" and units[var.purchase] == 0:
+            value = 0
+        elif var.kind in ("depot", "rate") and var.munition not in fielded:
+            value = 0
+        out.append(value)
+    return tuple(out)
+
+
 def plan_id(plan: tuple[int, ...]) -> str:
     """A short stable name of a decision vector (digest of its integers)."""
     return hashlib.sha256(",".join(map(str, plan)).encode()).hexdigest()[:10]

@@ -307,8 +307,20 @@ def load_plan_study(spec: str | os.PathLike[str]) -> PlanStudy:
     base = ResolvedScenario(base.scenario, catalogue, base.file)
     resolved = PlanStudy(study, base, file)
     problems = reference_problems(resolved, smap)
+    campaign = study.threat.campaign
+    if campaign is not None and not problems:
+        problems += campaign_problems(resolved, smap)
     if problems:
         raise InputError(problems)
+    threat_model_of(resolved)
+    from leapsim.planning.prepare import unaffordable  # these modules build on this one
+    from leapsim.planning.space import decision_space
+
+    why = unaffordable(resolved, decision_space(resolved))
+    if why is not None:
+        where, line = smap.locate(("nations",), file)
+        hint = "raise the budgets, or offer cheaper purchases"
+        raise InputError.at(why, file=where, line=line, field="nations", hint=hint)
     return resolved
 
 
@@ -355,6 +367,34 @@ def nested_fields(prefix: str, file: str) -> Iterator[None]:
             )
             for p in exc.problems
         ) from None
+
+
+def campaign_problems(study: PlanStudy, smap: SourceMap) -> list[Problem]:
+    """The campaign configuration's own checks (munitions of the owned defence) against the
+    base scenario, with fields named from the top of the study file."""
+    from leapsim.campaign.config import reference_problems as config_problems
+    from leapsim.engine import compile_scenario
+
+    campaign = study.spec.threat.campaign
+    assert campaign is not None
+    prefix = ("threat", "campaign", "config")
+    found = config_problems(
+        campaign.config, compile_scenario(study.base), smap.subtree(prefix), study.file
+    )
+    return [
+        Problem(p.message, p.file, p.line, f"{'.'.join(prefix)}.{p.field}", p.hint) for p in found
+    ]
+
+
+def threat_model_of(study: PlanStudy):
+    """The campaign's threat model (``default``, or a YAML path relative to the study file)."""
+    campaign = study.spec.threat.campaign
+    if campaign is None:
+        return None
+    from leapsim.threats import resolve_threat_model
+
+    name = campaign.threat_model
+    return resolve_threat_model(name if name == "default" else study.folder / name)
 
 
 def reference_problems(study: PlanStudy, smap: SourceMap) -> list[Problem]:
