@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 import pytest
-from plan_fixtures import TINY, campaign_study, merged, write_study
 
 from leapsim.campaign import wright_unit_cost
 from leapsim.campaign.config import load_campaign_config
@@ -26,6 +25,7 @@ from leapsim.planning.store import write_plan_results
 from leapsim.planning.study import load_plan_study
 from leapsim.scenario import load_scenario
 from leapsim.scenario.geo import LocalFrame
+from plan_fixtures import TINY, campaign_study, merged, write_study
 
 
 def run_and_write(path, out, executor=None, seed=3, progress=None):
@@ -230,7 +230,7 @@ def test_equivalent_vectors_are_one_plan(tmp_path):
 
 # -- a whole search ----------------------------------------------------------------------------
 def test_outputs_respect_budgets_and_limits(tiny):
-    path, out, outcome, summary = tiny
+    _, out, outcome, summary = tiny
     pareto = read_table(out / "pareto.parquet")
     screened = read_table(out / "screened.parquet")
     spend = read_table(out / "spend.parquet")
@@ -238,7 +238,7 @@ def test_outputs_respect_budgets_and_limits(tiny):
     assert np.all(np.diff(pareto["cost_eur"]) >= 0)
     assert np.all(spend["pays_eur"] <= spend["budget_eur"] + 1e-6)
     for table in (pareto, screened):
-        for k, var in enumerate(outcome.space.variables):
+        for var in outcome.space.variables:
             assert np.all(table[f"x.{var.key}"] <= var.high)
     for pid in screened["plan_id"]:
         assert outcome.ladder.get(pid).feasible
@@ -304,7 +304,7 @@ def test_a_killed_study_resumes_and_loses_nothing(tiny, tmp_path):
 
 
 def test_another_study_in_the_folder_is_refused(tiny, tmp_path):
-    path, out, _, _ = tiny
+    _, out, _, _ = tiny
     other = write_study(tmp_path, {"search": {"batch": 2}})
     with pytest.raises(InputError, match="another plan study"):
         run_plan_study(load_plan_study(other), out)
@@ -316,6 +316,7 @@ def test_dask_gives_the_identical_front(tiny, tmp_path):
     from leapsim.experiments import DaskExecutor
 
     path, out, _, _ = tiny
+    assert path.is_file()
     with distributed.LocalCluster(
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
     ) as cluster:

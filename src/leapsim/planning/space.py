@@ -118,14 +118,13 @@ def canonical(study: PlanStudy, space: DecisionSpace, plan: tuple[int, ...]) -> 
             units[var.purchase] += value
     fielded = {u.type for u in study.base.scenario.fire_units}
     fielded |= {p.type for p, n in zip(study.spec.purchases, units, strict=True) if n}
-    out = []
-    for value, var in zip(plan, space.variables, strict=True):
-        if var.kind == "reserve" and units[var.purchase] == 0:
-            value = 0
-        elif var.kind in ("depot", "rate") and var.munition not in fielded:
-            value = 0
-        out.append(value)
-    return tuple(out)
+
+    def matters(var: Variable) -> bool:
+        if var.kind == "reserve":
+            return units[var.purchase] > 0
+        return var.kind == "units" or var.munition in fielded
+
+    return tuple(v if matters(var) else 0 for v, var in zip(plan, space.variables, strict=True))
 
 
 def plan_id(plan: tuple[int, ...]) -> str:
