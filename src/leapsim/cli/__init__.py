@@ -23,6 +23,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "campaign",
     "wta",
     "plan",
+    "requirements",
+    "coalition",
 )
 
 

@@ -63,6 +63,7 @@ def study_identity(study: PlanStudy, seed: int) -> str:
     evaluations, which a resumed study may raise) and the seed."""
     spec = study.spec.model_dump(mode="json")
     spec["search"].pop("evaluations")
+    spec.pop("coalition")  # joint procurement does not change the plans
     base = study.base.scenario.model_dump(mode="json")
     text = json.dumps({"spec": spec, "base": base, "seed": seed}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()

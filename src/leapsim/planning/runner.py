@@ -24,6 +24,27 @@ from leapsim.experiments import (
 from leapsim.planning.evaluate import nights_per_run
 
 
+def run_counted(
+    studies: Sequence[Study],
+    executor: Executor | None,
+    checkpoint: Checkpoint,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[StudyResult], int, float]:
+    """``run_studies`` with a count of the night-replications it simulated (not those reused
+    from the checkpoint) and its wall time."""
+    saved = set(checkpoint.load())
+    started = time.perf_counter()
+    report = None if progress is None else (lambda _, n: progress(n))
+    results = run_studies(list(studies), executor, checkpoint, report)
+    seconds = time.perf_counter() - started
+    new = {}  # identical studies in one batch run once
+    for result in results:
+        key = result.study.key
+        fresh = sum((key, r) not in saved for r in range(result.runs))
+        new[key] = max(new.get(key, 0), fresh * nights_per_run(result))
+    return results, sum(new.values()), seconds
+
+
 class Replications:
     """The latest result of each (plan id, kind), grown in parallel batches."""
 
@@ -55,12 +76,10 @@ class Replications:
                 wanted[(plan_id, kind)] = Study(task, runs, self.seed)
         if not wanted:
             return
-        saved = set(self.checkpoint.load())
-        started = time.perf_counter()
-        report = None if progress is None else (lambda _, n: progress(n))
-        results = run_studies(list(wanted.values()), self.executor, self.checkpoint, report)
-        self.seconds += time.perf_counter() - started
+        results, new, seconds = run_counted(
+            list(wanted.values()), self.executor, self.checkpoint, progress
+        )
+        self.simulated_nights += new
+        self.seconds += seconds
         for key, result in zip(wanted, results, strict=True):
             self.results[key] = result
-            new = sum((result.study.key, r) not in saved for r in range(result.runs))
-            self.simulated_nights += new * nights_per_run(result)

@@ -223,6 +223,34 @@ class Search(StrictModel):
         return self
 
 
+class Coalition(StrictModel):
+    """Joint procurement settings (``leapsim coalition``, ``docs/procurement.md``)."""
+
+    defence: str | None = Field(
+        default=None,
+        description="Defence whose munitions are bought: a scenario path or builtin:NAME; "
+        "default: the first reference, else the base scenario.",
+    )
+    munitions: list[str] | None = Field(
+        default=None,
+        description="Munitions bought; default: the study's munitions, else every consumable one "
+        "the defence fields.",
+    )
+    nights: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Target: last this many nights; default: the sustainability constraint's.",
+    )
+    probability: Probability | None = Field(
+        default=None, description="Target: with this probability; default: the constraint's."
+    )
+    line_cost_eur: dict[str, Euros] = Field(
+        default_factory=dict, description="Fixed cost of one production line, per munition."
+    )
+    runs: int = Field(default=32, ge=4, le=100_000, description="Campaign runs for the demand.")
+
+
 class PlanStudyFile(StrictModel):
     """The top level of a plan study file."""
 
@@ -249,6 +277,7 @@ class PlanStudyFile(StrictModel):
     baselines: list[Literal["all_missiles", "equal_split"]] = Field(
         default_factory=lambda: list(BASELINE_RULES)
     )
+    coalition: Coalition | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> PlanStudyFile:
@@ -346,6 +375,12 @@ def _base_scenario(
 
         return load_scenario(target)
     data, inner = extend_mapping(given, smap.subtree(("scenario",)), path)
+    extra = study.catalogue.model_dump(exclude_defaults=True)  # the study's types, usable here
+    if extra:
+        own = dict(data.get("catalogue") or {})
+        for kind, types in extra.items():
+            own[kind] = {**(own.get(kind) or {}), **types}
+        data = {**data, "catalogue": own}
     with nested_fields("scenario", file):
         return resolve_scenario_data(data, inner, file)
 
@@ -384,6 +419,39 @@ def campaign_problems(study: PlanStudy, smap: SourceMap) -> list[Problem]:
     return [
         Problem(p.message, p.file, p.line, f"{'.'.join(prefix)}.{p.field}", p.hint) for p in found
     ]
+
+
+def coalition_problems(study: PlanStudy) -> list[Problem]:
+    """What a coalition study needs beyond a plan study: a campaign, the sustainability target,
+    and at least two nations."""
+    spec, file = study.spec, study.file
+    missing = []
+    if spec.threat.campaign is None:
+        missing.append(("threat.campaign", "the demand is simulated over a campaign"))
+    settings = spec.coalition
+    target = settings is not None and None not in (settings.nights, settings.probability)
+    if spec.constraints.sustainability is None and not target:
+        missing.append(
+            (
+                "constraints.sustainability",
+                "the protection target: H nights, q "
+                "(or coalition.nights and coalition.probability)",
+            )
+        )
+    if len(spec.nations.names) < 2:
+        missing.append(("nations.names", "a coalition needs two nations or more"))
+    return [Problem(f"a coalition study needs {field}", file=file, field=field, hint=why)
+            for field, why in missing]  # fmt: skip
+
+
+def coalition_target(study: PlanStudy) -> tuple[int, float]:
+    """(nights, probability) the coalition's stocks must last."""
+    settings, sustain = study.spec.coalition, study.spec.constraints.sustainability
+    nights = settings.nights if settings is not None else None
+    probability = settings.probability if settings is not None else None
+    nights = nights if nights is not None else sustain.nights  # type: ignore[union-attr]
+    probability = probability if probability is not None else sustain.probability  # type: ignore[union-attr]
+    return nights, probability
 
 
 def threat_model_of(study: PlanStudy):
@@ -492,6 +560,17 @@ def reference_problems(study: PlanStudy, smap: SourceMap) -> list[Problem]:
             )
         if campaign.screen_nights is not None and campaign.screen_nights > campaign.nights:
             problem("screen_nights exceeds nights", ("threat", "campaign", "screen_nights"))
+    if spec.coalition is not None:
+        munitions = list(spec.coalition.munitions or [])
+        for k, name in enumerate(munitions):
+            known(name, sorted(effectors), "effector type", ("coalition", "munitions", k))
+        for name in spec.coalition.line_cost_eur:
+            if munitions and name not in munitions:
+                problem(
+                    f"{name} is not among coalition.munitions",
+                    ("coalition", "line_cost_eur", name),
+                    "add it there, or remove it here",
+                )
     if "value_lost" not in spec.objectives and "leaked" not in spec.objectives:
         problem(
             "objectives need value_lost or leaked",
