@@ -24,7 +24,8 @@ import numpy as np
 import leapsim
 from leapsim.atomic import write_json_atomic
 from leapsim.experiments import nightly
-from leapsim.experiments.store import write_table
+from leapsim.experiments.stats import mean_ci
+from leapsim.experiments.store import scenario_geometry, write_table
 from leapsim.planning.build import is_renewable, position_label, unit_positions, write_plan_files
 from leapsim.planning.costs import CATEGORIES, month_of_night, production_schedule, round_cost
 from leapsim.planning.front import dominates, paired_difference, separated
@@ -282,6 +283,31 @@ def _screened_table(outcome: PlanOutcome) -> dict[str, np.ndarray]:
     return {name: np.array(v) for name, v in columns.items()}
 
 
+def chosen_doc(outcome: PlanOutcome, m: Measured) -> dict[str, Any]:
+    """What the report shows of the chosen plan: its units, who pays what against which
+    budget, its cost by type, and (campaign studies) its stock curves per night."""
+    plan = outcome.ladder.get(m.id)
+    curves = {}
+    runner = outcome.ladder.runner
+    if runner.count(m.id, "campaign"):
+        result = runner.result(m.id, "campaign")
+        for name in result.tables["nights"]:
+            if name.startswith("stock.") and not name.startswith("stock_by_nation."):
+                grid = nightly(result, name)
+                stats = [mean_ci(grid[:, n]) for n in range(grid.shape[1])]
+                curves[name[len("stock."):]] = {k: [st[k] for st in stats]
+                                                for k in ("mean", "ci_low", "ci_high")}  # fmt: skip
+    return {
+        "id": m.id,
+        "units": decisions_doc(outcome, plan).get("units", []),
+        "pays_eur": plan.cost.pays,
+        "budget_eur": plan.cost.budget,
+        "cost_by_type_eur": plan.cost.by("effector"),
+        "cost_by_category_eur": plan.cost.by("category"),
+        "stock_curves": curves,
+    }
+
+
 def plan_summary(outcome: PlanOutcome) -> dict[str, Any]:
     study, log, runner = outcome.study, outcome.log, outcome.ladder.runner
     spec = study.spec
@@ -343,6 +369,7 @@ def plan_summary(outcome: PlanOutcome) -> dict[str, Any]:
         "seconds": outcome.seconds,
         "front": [measured_doc(outcome, m) for m in front],
         "chosen": chosen.id if chosen else None,
+        "chosen_plan": chosen_doc(outcome, chosen) if chosen else None,
         "references": references,
         "baselines": baselines,
     }
@@ -378,5 +405,9 @@ def write_plan_results(outcome: PlanOutcome, out: Path) -> dict[str, Any]:
         if pid not in {m.id for m in front}:
             write_plan_folder(outcome, out, outcome.measured(pid), f"baseline {rule}")
     summary = plan_summary(outcome)
+    chosen = summary["chosen"]
+    if chosen is not None:  # the report's map of the chosen plan
+        plan = outcome.ladder.get(chosen)
+        write_json_atomic(out / "scenario.json", scenario_geometry(plan.scenario, plan.params))
     write_json_atomic(out / "summary.json", summary)
     return summary

@@ -87,6 +87,17 @@ def requirements_summary(req: Requirements, seconds: float) -> dict[str, Any]:
         "night_replications": req.simulated,
         "seconds": seconds,
         "regions": regions,
+        "points_data": [
+            {
+                **{a.field: v for a, v in zip(s.axes, p.values, strict=True)},
+                "incumbent": x,
+                "pays": p.pays(x),
+                "dominates": p.dominates(x),
+                "round": p.round,
+            }
+            for p in req.points.values()
+            for x in s.incumbents
+        ],
         "frontier": {("any" if x is None else x): rows for x, rows in fronts.items()},
     }
 
