@@ -3,7 +3,6 @@ and each nation's fair share (Shapley value). Heavy modules are imported inside 
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +12,7 @@ from rich.table import Table
 
 from leapsim.cli.app import app
 from leapsim.cli.console import console
-from leapsim.cli.study import remove_partial
+from leapsim.cli.study import finish, remove_partial
 from leapsim.errors import InputError
 
 
@@ -91,12 +90,7 @@ def coalition(
         outcome, resolved, out, time.perf_counter() - started, runs, seed
     )
     remove_partial(out)
-    if report:
-        from leapsim.report import write_report
-
-        write_report([out], out / "report.html")
-    if as_json:
-        print(json.dumps(summary))
+    if finish(out, summary, report, as_json):
         return
     console.print(shares_table(summary))
     core = summary["core"]

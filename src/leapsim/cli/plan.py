@@ -6,17 +6,16 @@ starts at once.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from leapsim.cli.app import app
-from leapsim.cli.console import console, err_console
+from leapsim.cli.console import console
+from leapsim.cli.study import counting, finish
 from leapsim.errors import InputError
 
 MILLION = 1e6
@@ -124,28 +123,14 @@ def plan(
     from leapsim.planning.run import run_plan_study
     from leapsim.planning.store import write_plan_results
 
-    bar = Progress(
-        TextColumn(f"[bold]{escape(resolved.spec.name)}[/] replications"),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=as_json,
-    )
-    with bar:
-        task = bar.add_task("replications", total=None)
+    with counting(resolved.spec.name, as_json) as progress:
         outcome = run_plan_study(
-            resolved, out, seed, evaluations, make_executor(executor, jobs),
-            lambda n: bar.advance(task, n),
-        )  # fmt: skip
+            resolved, out, seed, evaluations, make_executor(executor, jobs), progress
+        )
     summary = write_plan_results(outcome, out)
-    if report:
-        from leapsim.report import write_report
-
-        write_report([out], out / "report.html")
-    if as_json:
-        keys = ("study", "seed", "objectives", "front", "chosen", "references", "baselines",
-                "throughput")  # fmt: skip
-        print(json.dumps({k: summary[k] for k in keys}))
+    keys = ("study", "seed", "objectives", "front", "chosen", "references", "baselines",
+            "throughput")  # fmt: skip
+    if finish(out, {k: summary[k] for k in keys}, report, as_json):
         return
     console.print(front_table(summary))
     if summary["references"] or summary["baselines"]:

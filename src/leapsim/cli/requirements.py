@@ -5,19 +5,16 @@ Heavy modules are imported inside the command, so that the CLI starts at once.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from leapsim.cli.app import app
-from leapsim.cli.console import console, err_console
-from leapsim.cli.study import PARTIAL, remove_partial
+from leapsim.cli.console import console
+from leapsim.cli.study import PARTIAL, counting, finish, remove_partial
 
 
 def frontier_table(summary: dict) -> Table:
@@ -82,25 +79,12 @@ def requirements(
     resolved = load_plan_study(study)
     settings = setup(resolved, effector, vary, incumbent, incumbents, grid, rounds, runs, seed)
     started = time.perf_counter()
-    bar = Progress(
-        TextColumn(f"[bold]{escape(settings.name)}[/] replications"),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=as_json,
-    )
-    with bar:
-        task = bar.add_task("replications", total=None)
+    with counting(settings.name, as_json) as progress:
         req = Requirements(settings, make_executor(executor, jobs), Checkpoint(out / PARTIAL))
-        req.run(lambda n: bar.advance(task, n))
+        req.run(progress)
     summary = write_requirements_results(req, out, time.perf_counter() - started)
     remove_partial(out)
-    if report:
-        from leapsim.report import write_report
-
-        write_report([out], out / "report.html")
-    if as_json:
-        print(json.dumps(summary))
+    if finish(out, summary, report, as_json):
         return
     console.print(frontier_table(summary))
     for x, region in summary["regions"].items():
