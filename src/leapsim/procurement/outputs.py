@@ -173,7 +173,9 @@ def coalition_summary(outcome: CoalitionOutcome, study, seconds: float, runs: in
             "saving_ci_eur": [float(v) for v in outcome.saving_ci[grand]],
         },
         "core": {
-            "shapley_in_core": outcome.core_violation <= 1e-6 * max(1.0, outcome.saving[grand]),
+            "shapley_in_core": bool(
+                outcome.core_violation <= 1e-6 * max(1.0, outcome.saving[grand])
+            ),
             "largest_violation_eur": float(outcome.core_violation),
             "least_core_epsilon_eur": float(outcome.least_core_epsilon),
         },
