@@ -110,19 +110,41 @@ def exhaustive(args, out: Path) -> dict:
         "night_replications": runner.simulated_nights,
         "wall_s": time.perf_counter() - started,
         "cpu_s": cpu_seconds() - cpu,
-        "best": {"id": best, "plan": list(ladder.get(best).plan), "cost_eur": costs[best],
-                 "value_lost": final[best]},  # fmt: skip
-        "top": [{"id": pid, "plan": list(ladder.get(pid).plan), "cost_eur": costs[pid],
-                 "value_lost": final[pid]} for pid in top],  # fmt: skip
-        "front": [{"id": pid, "plan": list(ladder.get(pid).plan), "cost_eur": costs[pid],
-                   "value_lost_mean": screen[pid]} for pid in front],  # fmt: skip
+        "best": {
+            "id": best,
+            "plan": list(ladder.get(best).plan),
+            "cost_eur": costs[best],
+            "value_lost": final[best],
+        },
+        "top": [
+            {
+                "id": pid,
+                "plan": list(ladder.get(pid).plan),
+                "cost_eur": costs[pid],
+                "value_lost": final[pid],
+            }
+            for pid in top
+        ],
+        "front": [
+            {
+                "id": pid,
+                "plan": list(ladder.get(pid).plan),
+                "cost_eur": costs[pid],
+                "value_lost_mean": screen[pid],
+            }
+            for pid in front
+        ],
     }
     EXHAUSTIVE.write_text(json.dumps(record, indent=2) + "\n")
     return record
 
 
 def small(args, out: Path) -> None:
-    record = json.loads(EXHAUSTIVE.read_text()) if EXHAUSTIVE.is_file() and not args.exhaustive else exhaustive(args, out)  # noqa: E501
+    record = (
+        json.loads(EXHAUSTIVE.read_text())
+        if EXHAUSTIVE.is_file() and not args.exhaustive
+        else exhaustive(args, out)
+    )
     best = record["best"]
     console.print(
         f"exhaustive best of {record['feasible_plans']} feasible plans ({record['date']}, "
@@ -136,8 +158,20 @@ def small(args, out: Path) -> None:
     space = decision_space(study)
     evaluations = args.evaluations or space.size // 10
     table = Table(title=f"Search with {evaluations} evaluations (≤ 10 % of {space.size})")
-    for column in ("seed", "best plan", "cost M€", "value lost M€ (exh. seed)", "vs exh. best",
-                   "reaches", "all_missiles", "equal_split", "HV share", "night-reps", "wall s"):  # fmt: skip
+    columns = (
+        "seed",
+        "best plan",
+        "cost M€",
+        "value lost M€ (exh. seed)",
+        "vs exh. best",
+        "reaches",
+        "all_missiles",
+        "equal_split",
+        "HV share",
+        "night-reps",
+        "wall s",
+    )
+    for column in columns:
         table.add_column(column, justify="right")
     exh_front = np.array([[f["cost_eur"], f["value_lost_mean"]] for f in record["front"]])
     budget = study.spec.nations.total_budget_eur
@@ -177,7 +211,9 @@ def small(args, out: Path) -> None:
             str(list(plan.plan)),
             f"{plan.cost.total_eur / 1e6:.2f}",
             f"{mine.mean() / 1e6:.2f}",
-            f"{diff['mean'] / 1e6:+.2f} ({diff['ci_low'] / 1e6:+.2f}, {diff['ci_high'] / 1e6:+.2f})",
+            "{:+.2f} ({:+.2f}, {:+.2f})".format(
+                *(diff[k] / 1e6 for k in ("mean", "ci_low", "ci_high"))
+            ),
             "yes" if reaches else "no",
             rules.get("all_missiles", "—"),
             rules.get("equal_split", "—"),
@@ -229,6 +265,7 @@ def rzeszow(args, out: Path) -> None:
                      + ("better, separated" if comp["better_separated"] else
                         "within noise" if comp["within_noise"] else "worse"))  # fmt: skip
         console.print(line)
+    decompose(folder, summary)
     search, thr = summary["search"], summary["throughput"]
     console.print(
         f"{search['simulated']} plans screened ({search['trials']} asked), "
@@ -236,6 +273,29 @@ def rzeszow(args, out: Path) -> None:
         f"simulation = {thr['night_replications_per_s']:.1f} /s; wall {wall:.0f} s, CPU "
         f"{cpu_seconds() - cpu:.0f} s; {machine()}"
     )
+
+
+def decompose(folder: Path, summary: dict) -> None:
+    """Where the value lost comes from: leakers by threat type for the chosen plan and each
+    reference, and the paired difference of value lost (the study resumed from its folder: no
+    simulation)."""
+    study = load_plan_study("builtin:rzeszow_plan")
+    outcome = run_plan_study(study, folder, 1, summary["search"]["simulated"])
+    runner = outcome.ladder.runner
+    ids = [summary["chosen"], *outcome.references.values()]
+    table = Table(title="Mean leakers per night by threat type (final runs)")
+    table.add_column("defence")
+    types = [c[len("leaked."):] for c in runner.result(ids[0], "night").tables["runs"]
+             if c.startswith("leaked.")]  # fmt: skip
+    for t in types:
+        table.add_column(t, justify="right")
+    table.add_column("value lost M€ (sd)", justify="right")
+    for pid in ids:
+        runs = runner.result(pid, "night").tables["runs"]
+        lost = runs["value_lost_eur"]
+        table.add_row(pid, *(f"{runs['leaked.' + t].mean():.2f}" for t in types),
+                      f"{lost.mean() / 1e6:.0f} ({lost.std(ddof=1) / 1e6:.0f})")  # fmt: skip
+    console.print(table)
 
 
 def scaling(args, out: Path) -> None:
