@@ -167,7 +167,8 @@ def requirements_view(result: ResultFolder) -> dict[str, Any] | None:
     first = axes[0] if len(axes) > 1 else None
     points = s.get("points_data", [])
     charts = []
-    for incumbent in [*s["incumbents"], "any"]:
+    shown = [*s["incumbents"], "any"] if len(s["incumbents"]) > 1 else s["incumbents"]
+    for incumbent in shown:
         rows = [p for p in points if p["incumbent"] == incumbent] if incumbent != "any" else []
         frontier = s["frontier"].get(incumbent, [])
         if first is None:

@@ -357,6 +357,13 @@
     const range = (keys) => {
       let lo = Infinity, hi = -Infinity;
       for (const s of series) for (const p of s.points) for (const k of keys) if (ok(p[k])) { lo = Math.min(lo, p[k]); hi = Math.max(hi, p[k]); }
+      if (spec[keys[0] + "_log"]) {  // 1-2-5 steps of each decade, as log10 values
+        const out = [];
+        for (let d = Math.floor(lo); d <= Math.ceil(hi); d++) {
+          for (const m of [1, 2, 5]) { const v = d + Math.log10(m); if (v >= lo - 1e-9 && v <= hi + 1e-9) out.push(v); }
+        }
+        if (out.length >= 2) return [Math.min(lo, out[0]), ...out.filter((v) => v > lo && v < hi), Math.max(hi, out[out.length - 1])];
+      }
       return ticks(lo, hi > lo ? hi : lo + 1, keys[0] === "x" ? tickCount(width - left - right) : 4);
     };
     const tx = range(["x", "x_low", "x_high"]), ty = range(["y", "y_low", "y_high"]);
