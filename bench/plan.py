@@ -180,8 +180,9 @@ def small(args, out: Path) -> None:
     check = Replications(out / "check" / ".partial", record["seed"], LocalExecutor(args.jobs))
     ladder = Ladder(study, space, record["seed"], check, None)
     for seed in args.seeds:
-        folder = out / f"small-seed{seed}"
-        shutil.rmtree(folder, ignore_errors=True)
+        folder = out / f"small-seed{seed}"  # a finished folder resumes: nothing is simulated
+        if args.fresh:
+            shutil.rmtree(folder, ignore_errors=True)
         started = time.perf_counter()
         outcome = run_plan_study(study, folder, seed, evaluations, LocalExecutor(args.jobs))
         summary = write_plan_results(outcome, folder)
@@ -228,7 +229,8 @@ def small(args, out: Path) -> None:
 
 def rzeszow(args, out: Path) -> None:
     folder = out / "rzeszow"
-    shutil.rmtree(folder, ignore_errors=True)
+    if args.fresh:
+        shutil.rmtree(folder, ignore_errors=True)
     started, cpu = time.perf_counter(), cpu_seconds()
     command = [str(Path(os.sys.executable).parent / "leapsim"), "plan", "builtin:rzeszow_plan",
                "--out", str(folder), "--jobs", str(args.jobs), "--json"]  # fmt: skip
@@ -335,6 +337,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--evaluations", type=int, default=None)
     parser.add_argument("--exhaustive", action="store_true")
+    parser.add_argument("--fresh", action="store_true", help="search again from scratch")
     parser.add_argument("--exhaustive-seed", type=int, default=1)
     parser.add_argument("--exhaustive-runs", type=int, default=32)
     parser.add_argument("--top", type=int, default=16)
