@@ -343,3 +343,14 @@ def test_campaign_study_outputs(tmp_path):
 
 def test_merged_helper():
     assert merged({"a": {"b": 1, "c": 2}}, {"a": {"b": None, "d": 3}}) == {"a": {"c": 2, "d": 3}}
+
+
+def test_the_report_shows_the_plan_view(tiny):
+    from leapsim.report import build_report
+
+    _, out, _, summary = tiny
+    page = build_report([out])
+    assert 'data-name="plan-front"' in page and 'data-name="plan-budget"' in page
+    for plan in summary["front"]:
+        assert plan["id"] in page
+    assert f"Chosen plan {summary['chosen']}" in page

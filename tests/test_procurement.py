@@ -223,3 +223,7 @@ def test_coalition_cli_on_a_small_campaign(cli, tmp_path):
         assert shares[nation] == pytest.approx(0.0, abs=1e-6)
     assert len(summary["coalitions"]) == 31
     assert yaml.safe_load(path.read_text())["coalition"]["runs"] == 8
+    from leapsim.report import build_report
+
+    page = build_report([tmp_path / "out"])
+    assert 'data-name="coalition-shares"' in page and "FR+DE+IT+PL+UK" in page
