@@ -530,7 +530,7 @@ def reference_problems(study: PlanStudy, smap: SourceMap) -> list[Problem]:
             ("munitions",),
             "add threat.campaign, or remove munitions",
         )
-    for name, choice in spec.munitions.items():
+    for name in spec.munitions:
         loc = ("munitions", name)
         fielded = purchased_types | owned_types
         if not known(name, sorted(fielded), "munition (effector type of the plan)", loc):
@@ -543,7 +543,6 @@ def reference_problems(study: PlanStudy, smap: SourceMap) -> list[Problem]:
                 loc,
                 "keep one: the plan's choices here, the owned stock there",
             )
-        del choice
     if spec.constraints.sustainability is not None and campaign is None:
         problem(
             "the sustainability constraint needs a campaign",
