@@ -12,7 +12,15 @@ from rich.table import Table
 
 from leapsim.cli.app import app
 from leapsim.cli.console import console
-from leapsim.cli.study import finish, remove_partial
+from leapsim.cli.study import (
+    ExecutorOption,
+    JobsOption,
+    JsonOption,
+    ReportOption,
+    StudyArgument,
+    finish,
+    remove_partial,
+)
 from leapsim.errors import InputError
 
 
@@ -45,18 +53,16 @@ def shares_table(summary: dict) -> Table:
 
 @app.command()
 def coalition(
-    study: Annotated[str, typer.Argument(help="Plan study YAML (or builtin:NAME).")],
+    study: StudyArgument,
     out: Annotated[Path, typer.Option(help="Results folder; an interrupted study resumes.")],
     runs: Annotated[
         int | None, typer.Option(help="Campaign runs for the demand (default: coalition.runs).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Study seed (common random numbers).")] = 1,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
-    executor: Annotated[
-        str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")] = False,
+    jobs: JobsOption = 1,
+    executor: ExecutorOption = None,
+    as_json: JsonOption = False,
+    report: ReportOption = False,
 ) -> None:
     """Cost of every coalition buying together (one line, one learning curve, pooled stocks),
     the grand coalition's saving and each nation's Shapley share."""

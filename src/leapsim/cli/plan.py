@@ -15,7 +15,14 @@ from rich.table import Table
 
 from leapsim.cli.app import app
 from leapsim.cli.console import console
-from leapsim.cli.study import counting, finish
+from leapsim.cli.study import (
+    ExecutorOption,
+    JobsOption,
+    ReportOption,
+    StudyArgument,
+    counting,
+    finish,
+)
 from leapsim.errors import InputError
 
 MILLION = 1e6
@@ -83,7 +90,7 @@ def comparisons_table(summary: dict) -> Table:
 
 @app.command()
 def plan(
-    study: Annotated[str, typer.Argument(help="Plan study YAML (or builtin:NAME).")],
+    study: StudyArgument,
     out: Annotated[
         Path | None, typer.Option(help="Results folder; an interrupted study there resumes.")
     ] = None,
@@ -92,12 +99,10 @@ def plan(
         typer.Option(help="Plans to simulate (default: the study's search.evaluations)."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Study seed (common random numbers, sampler).")] = 1,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
-    executor: Annotated[
-        str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
-    ] = None,
+    jobs: JobsOption = 1,
+    executor: ExecutorOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the front as JSON.")] = False,
-    report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")] = False,
+    report: ReportOption = False,
     check: Annotated[
         bool, typer.Option("--check", help="Only validate the study and describe its plan space.")
     ] = False,

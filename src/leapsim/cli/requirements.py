@@ -14,7 +14,17 @@ from rich.table import Table
 
 from leapsim.cli.app import app
 from leapsim.cli.console import console
-from leapsim.cli.study import PARTIAL, counting, finish, remove_partial
+from leapsim.cli.study import (
+    PARTIAL,
+    ExecutorOption,
+    JobsOption,
+    JsonOption,
+    ReportOption,
+    StudyArgument,
+    counting,
+    finish,
+    remove_partial,
+)
 
 
 def frontier_table(summary: dict) -> Table:
@@ -39,7 +49,7 @@ def frontier_table(summary: dict) -> Table:
 
 @app.command()
 def requirements(
-    study: Annotated[str, typer.Argument(help="Plan study YAML (or builtin:NAME).")],
+    study: StudyArgument,
     effector: Annotated[str, typer.Option(help="Effector type whose design is varied.")],
     vary: Annotated[
         list[str], typer.Option(help="FIELD=LOW:HIGH[:log|:lin], once per varied field.")
@@ -63,12 +73,10 @@ def requirements(
     rounds: Annotated[int, typer.Option(help="Rounds of bisection towards the frontier.")] = 3,
     runs: Annotated[int, typer.Option(help="Replications per design point.")] = 32,
     seed: Annotated[int, typer.Option(help="Study seed (common random numbers).")] = 1,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
-    executor: Annotated[
-        str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")] = False,
+    jobs: JobsOption = 1,
+    executor: ExecutorOption = None,
+    as_json: JsonOption = False,
+    report: ReportOption = False,
 ) -> None:
     """Where a new effector pays: break-even frontier, and where it dominates each incumbent."""
     from leapsim.experiments import Checkpoint, make_executor

@@ -8,7 +8,9 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from leapsim.cli.console import err_console
 from leapsim.errors import InputError
@@ -96,3 +98,13 @@ def finish(out: Path, document: dict, report: bool, as_json: bool) -> bool:
     if as_json:
         print(json.dumps(document))
     return as_json
+
+
+# Options shared by the commands that read a plan study (plan, requirements, coalition).
+StudyArgument = Annotated[str, typer.Argument(help="Plan study YAML (or builtin:NAME).")]
+JobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")]
+ExecutorOption = Annotated[
+    str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+ReportOption = Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")]
