@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from leapsim.report.load import ResultFolder
+from leapsim.report.load import DECISION_KINDS, ResultFolder
 
 # (metric, title, unit, explanation): the headline tiles, in display order.
 HEADLINE: tuple[tuple[str, str, str, str], ...] = (
@@ -74,6 +74,10 @@ def names(summary: dict, key: str, prefix: str) -> list[str]:
 def result_meta(result: ResultFolder) -> list[tuple[str, str]]:
     """(name, value) pairs shown under a result's heading."""
     s = result.summary
+    if result.kind in DECISION_KINDS:
+        study = s.get("study") or {}
+        return [("study", str(study.get("name", "–"))), ("kind", result.kind),
+                ("seed", str(s.get("seed", "–"))), ("folder", str(result.path))]  # fmt: skip
     scen = s.get("scenario") or {}
     items = [
         ("scenario", str(scen.get("name") or result.scenario.get("name") or "–")),
@@ -90,8 +94,10 @@ def result_meta(result: ResultFolder) -> list[tuple[str, str]]:
     return items
 
 
-def headline_view(result: ResultFolder) -> dict[str, Any]:
+def headline_view(result: ResultFolder) -> dict[str, Any] | None:
     """Tiles: each headline metric present, and a campaign's sustainability horizon."""
+    if result.kind in DECISION_KINDS:
+        return None
     metrics = result.summary["metrics"]
     tiles = [
         {"metric": metric, "title": title, "unit": unit, "note": note, "stats": metrics[metric]}
@@ -114,8 +120,10 @@ def headline_view(result: ResultFolder) -> dict[str, Any]:
     return {"tiles": tiles, "leak_rate": metrics.get("leak_rate")}
 
 
-def map_view(result: ResultFolder) -> dict[str, Any]:
+def map_view(result: ResultFolder) -> dict[str, Any] | None:
     """The scenario map, with the replay of run 0 when the folder has one."""
+    if result.kind in DECISION_KINDS:
+        return None
     replay_s = float(result.replay["duration_s"]) if result.replay is not None else None
     title = "Scenario map and replay of run 0" if replay_s is not None else "Scenario map"
     return {"title": title, "replay_s": replay_s, "overlays": []}
@@ -191,8 +199,10 @@ def campaign_view(result: ResultFolder) -> dict[str, Any] | None:
     return {"nights": nights, "runs": result.summary["runs"], "horizon_rows": rows}
 
 
-def statistics_view(result: ResultFolder) -> dict[str, Any]:
+def statistics_view(result: ResultFolder) -> dict[str, Any] | None:
     """Every ``metrics`` and ``columns`` entry of summary.json."""
+    if result.kind in DECISION_KINDS:
+        return None
     rows = [
         {"name": name, "unit": unit_of(name), "stats": s}
         for block in ("metrics", "columns")
@@ -201,8 +211,11 @@ def statistics_view(result: ResultFolder) -> dict[str, Any]:
     return {"rows": rows}
 
 
-def comparison_view(labels: list[str], results: list[ResultFolder]) -> dict[str, Any]:
-    """Headline statistics side by side, relative change of each mean against the first result."""
+def comparison_view(labels: list[str], results: list[ResultFolder]) -> dict[str, Any] | None:
+    """Headline statistics side by side, relative change of each mean against the first result
+    (night and campaign results only)."""
+    if any(r.kind in DECISION_KINDS for r in results):
+        return None
     base = results[0].summary["metrics"]
     rows = []
     for metric, title, unit, _ in HEADLINE:
@@ -224,11 +237,20 @@ def comparison_view(labels: list[str], results: list[ResultFolder]) -> dict[str,
     }
 
 
+from leapsim.report.decision_views import (  # noqa: E402  (they use the helpers above)
+    coalition_view,
+    plan_view,
+    requirements_view,
+)
+
 RESULT_VIEWS: tuple[View, ...] = (
     View("views/headline.html.j2", headline_view),
     View("views/map.html.j2", map_view),
     View("views/night.html.j2", night_view),
     View("views/campaign.html.j2", campaign_view),
+    View("views/plan.html.j2", plan_view),
+    View("views/requirements.html.j2", requirements_view),
+    View("views/coalition.html.j2", coalition_view),
     View("views/statistics.html.j2", statistics_view),
 )
 COMPARISON_VIEWS: tuple[View, ...] = (View("views/comparison.html.j2", comparison_view),)
