@@ -22,6 +22,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "report",
     "campaign",
     "wta",
+    "plan",
+    "requirements",
+    "coalition",
     "validation",
 )
 

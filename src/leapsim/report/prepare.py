@@ -301,7 +301,8 @@ def results_data(
     """Per result, what the page's charts and map draw: summary.json as read, the scenario, the
     compact replay, histograms on the result's own bins and (comparisons) on common bins, and
     campaign curves."""
-    totals = [per_run_totals(r) for r in results]
+    totals = [per_run_totals(r) if r.runs is not None or r.nights is not None else {}
+              for r in results]  # fmt: skip
     hists: list[dict[str, Any]] = [{} for _ in results]  # own bins, for each result's section
     shared: list[dict[str, Any]] = [{} for _ in results]  # common bins, for the comparison
     for metric, integer in (("leaked", True), ("value_lost_eur", False)):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from leapsim.report import prepare
-from leapsim.report.load import ResultFolder
+from leapsim.report.load import DECISION_KINDS, ResultFolder
 
 # (metric, title, unit, explanation): the headline tiles, in display order.
 HEADLINE: tuple[tuple[str, str, str, str], ...] = (
@@ -77,6 +77,10 @@ def names(summary: dict, key: str, prefix: str) -> list[str]:
 def result_meta(result: ResultFolder) -> list[tuple[str, str]]:
     """(name, value) pairs shown under a result's heading."""
     s = result.summary
+    if result.kind in DECISION_KINDS:
+        study = s.get("study") or {}
+        return [("study", str(study.get("name", "–"))), ("kind", result.kind),
+                ("seed", str(s.get("seed", "–"))), ("folder", str(result.path))]  # fmt: skip
     scen = s.get("scenario") or {}
     items = [
         ("scenario", str(scen.get("name") or result.scenario.get("name") or "–")),
@@ -95,8 +99,8 @@ def result_meta(result: ResultFolder) -> list[tuple[str, str]]:
 
 def headline_view(result: ResultFolder) -> dict[str, Any] | None:
     """Tiles: each headline metric present, and a campaign's sustainability horizon."""
-    if "metrics" not in result.summary:
-        return None  # hindcast, calibration: their own views
+    if result.kind in DECISION_KINDS or "metrics" not in result.summary:
+        return None  # decision layers, hindcast, calibration: their own views
     metrics = result.summary["metrics"]
     tiles = [
         {"metric": metric, "title": title, "unit": unit, "note": note, "stats": metrics[metric]}
@@ -119,8 +123,10 @@ def headline_view(result: ResultFolder) -> dict[str, Any] | None:
     return {"tiles": tiles, "leak_rate": metrics.get("leak_rate")}
 
 
-def map_view(result: ResultFolder) -> dict[str, Any]:
+def map_view(result: ResultFolder) -> dict[str, Any] | None:
     """The scenario map, with the replay of run 0 when the folder has one."""
+    if result.kind in DECISION_KINDS:
+        return None
     replay_s = float(result.replay["duration_s"]) if result.replay is not None else None
     title = "Scenario map and replay of run 0" if replay_s is not None else "Scenario map"
     return {"title": title, "replay_s": replay_s, "overlays": []}
@@ -198,7 +204,7 @@ def campaign_view(result: ResultFolder) -> dict[str, Any] | None:
 
 def statistics_view(result: ResultFolder) -> dict[str, Any] | None:
     """Every ``metrics`` and ``columns`` entry of summary.json."""
-    if "metrics" not in result.summary:
+    if result.kind in DECISION_KINDS or "metrics" not in result.summary:
         return None
     rows = [
         {"name": name, "unit": unit_of(name), "stats": s}
@@ -326,8 +332,11 @@ def fmt_share(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def comparison_view(labels: list[str], results: list[ResultFolder]) -> dict[str, Any]:
-    """Headline statistics side by side, relative change of each mean against the first result."""
+def comparison_view(labels: list[str], results: list[ResultFolder]) -> dict[str, Any] | None:
+    """Headline statistics side by side, relative change of each mean against the first result
+    (night and campaign results only)."""
+    if any(r.kind not in ("night", "campaign") for r in results):
+        return None
     base = results[0].summary["metrics"]
     rows = []
     for metric, title, unit, _ in HEADLINE:
@@ -349,6 +358,12 @@ def comparison_view(labels: list[str], results: list[ResultFolder]) -> dict[str,
     }
 
 
+from leapsim.report.decision_views import (  # noqa: E402  (they use the helpers above)
+    coalition_view,
+    plan_view,
+    requirements_view,
+)
+
 RESULT_VIEWS: tuple[View, ...] = (
     View("views/headline.html.j2", headline_view),
     View("views/hindcast.html.j2", hindcast_view),
@@ -356,6 +371,9 @@ RESULT_VIEWS: tuple[View, ...] = (
     View("views/map.html.j2", map_view),
     View("views/night.html.j2", night_view),
     View("views/campaign.html.j2", campaign_view),
+    View("views/plan.html.j2", plan_view),
+    View("views/requirements.html.j2", requirements_view),
+    View("views/coalition.html.j2", coalition_view),
     View("views/statistics.html.j2", statistics_view),
 )
 COMPARISON_VIEWS: tuple[View, ...] = (View("views/comparison.html.j2", comparison_view),)
