@@ -13,7 +13,6 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from leapsim.report.load import ResultFolder
 
@@ -24,24 +23,14 @@ COORD_SCALE = 100_000  # replay lat/lon sent as integers of 1e-5 degree (about 1
 TIME_SCALE = 10  # replay times sent as integers of 0.1 s
 
 
-def t_interval(values: np.ndarray) -> dict[str, list[float | None]]:
-    """Mean and Student-t 95 % interval over axis 0: ``mean ± t(0.975, n-1)·s/√n``.
+def t_interval(values: np.ndarray, column: str) -> dict[str, list[float | None]]:
+    """Mean and 95 % interval over axis 0 of a results column: the ``summary.json`` method
+    (``leapsim.experiments.stats``: Student-t within the column's domain, none below two runs;
+    docs/results.md). Imported here so that loading the report stays light."""
+    from leapsim.experiments.stats import mean_ci_columns, metric_domain
 
-    Same method as ``summary.json`` (docs/results.md). With one run the interval collapses to
-    the mean.
-    """
-    x = np.asarray(values, dtype=np.float64)
-    n = x.shape[0]
-    mean = x.mean(axis=0)
-    if n > 1:
-        half = stats.t.ppf(0.975, n - 1) * x.std(axis=0, ddof=1) / math.sqrt(n)
-    else:
-        half = np.zeros_like(mean)
-    return {
-        "mean": _floats(mean),
-        "ci_low": _floats(mean - half),
-        "ci_high": _floats(mean + half),
-    }
+    interval = mean_ci_columns(values, metric_domain(column))
+    return {key: _floats(interval[key]) for key in ("mean", "ci_low", "ci_high")}
 
 
 def _floats(a: np.ndarray, digits: int = 6) -> list[float | None]:
@@ -134,9 +123,9 @@ def prepare_campaign(result: ResultFolder) -> dict[str, Any]:
     per_night = dict(summary.get("per_night") or {})
     for name, values in grid.items():
         if name not in ("run", "night") and name not in per_night:
-            per_night[name] = t_interval(values)
+            per_night[name] = t_interval(values, name)
     cumulative = {
-        key: t_interval(np.cumsum(grid[key], axis=1))
+        key: t_interval(np.cumsum(grid[key], axis=1), key)
         for key in ("defender_spend_eur", "attacker_spend_eur", "value_lost_eur", "leaked")
         if key in grid
     }
