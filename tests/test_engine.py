@@ -14,7 +14,7 @@ from scipy import stats
 
 from leapsim.c2.policies import cost_aware_policy, max_pk_policy
 from leapsim.engine import compile_scenario, night_metrics, simulate_night
-from leapsim.engine.night import FATES, OUTCOMES
+from leapsim.engine.codes import FATES, OUTCOMES
 from leapsim.scenario import builtin_scenario
 from leapsim.seeds import run_rng
 from scenario_factory import ORIGIN, compile_dict, one_site_scenario

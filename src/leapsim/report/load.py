@@ -16,11 +16,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from leapsim.engine.codes import FATES, OUTCOMES
 from leapsim.errors import InputError
 
 STAT_KEYS = ("mean", "ci_low", "ci_high")
-FATES = ("killed", "leaked", "airborne", "not_launched")
-OUTCOMES = ("kill", "miss", "overtaken")
 
 
 @dataclass(frozen=True)
