@@ -11,7 +11,7 @@ engagement opportunities, not with the length of the night. At each epoch, in th
 3. fire units whose magazine cannot feed an engagement start reloading from their reserve;
    finished reloads refill the magazine;
 4. jammers take every detected threat in reach that no one jams yet; the allocation policy
-   chooses the other engagements (:func:`leapsim.engine.epoch_kernel.epoch_problem`). They start
+   chooses the other engagements (:func:`leapsim.engine.epoch_kernel.epoch`). They start
    now and end after engagement time plus interceptor time of flight — only if that is before
    the threat leaves the unit's range and before it reaches its target. Jamming does not count
    against the doctrine's shots per threat.

@@ -42,20 +42,6 @@ def build_instance(problem: WTAProblem, n_candidates: int | None) -> K.Instance:
     return K.instance(v, p, q, ucost, maxs, avail, iscand, ret)
 
 
-def units_from_counts(problem: WTAProblem, x: np.ndarray) -> np.ndarray:
-    """Target of every unit (units of type i are consecutive; -1 for units not fired)."""
-    return K.units_from_counts(np.asarray(x, np.int64), _unit_start(problem))
-
-
-def counts_from_units(problem: WTAProblem, tgt: np.ndarray) -> np.ndarray:
-    """(m, n) count matrix of a unit assignment."""
-    return K.counts_from_units(tgt, _unit_start(problem), problem.n_targets)
-
-
-def _unit_start(problem: WTAProblem) -> np.ndarray:
-    return np.concatenate([[0], np.cumsum(problem.availability)]).astype(np.int64)
-
-
 @dataclass(frozen=True)
 class SearchParams:
     """Tuning of :func:`search` (defaults tuned on the Andersen-Pavlikov-Toffolo instances).
