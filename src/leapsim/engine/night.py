@@ -33,7 +33,7 @@ import numpy as np
 from leapsim.c2.allocation import AllocationPolicy, AllocationProblem
 from leapsim.c2.policies import loop_config, make_policy
 from leapsim.engine import loop
-from leapsim.engine.codes import (  # noqa: F401 (former home)
+from leapsim.engine.codes import (  # noqa: F401 (some re-exported: their former home)
     AIRBORNE,
     FALSE_TRACK,
     FATES,
