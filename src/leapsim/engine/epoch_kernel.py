@@ -5,6 +5,10 @@ fire-allocation problem. Model: :mod:`leapsim.engine.night` and :mod:`leapsim.en
 
 Numba, because the test is a dozen conditions per (unit, threat) pair evaluated thousands of
 times a night; numpy's per-call overhead dominated the night when it was written with arrays.
+The steps are inlined into :func:`epoch`, and each reads the fields it needs into locals once:
+numba reference-counts every array it takes out of a structure, so a field read inside a loop
+(or a whole structure passed to a function that is not inlined) costs an atomic increment per
+array on every pass.
 """
 
 from __future__ import annotations
@@ -15,85 +19,105 @@ from numba import njit
 from leapsim.c2.allocation import AllocationProblem
 from leapsim.c2.threat_evaluation import value_at_risk
 from leapsim.engine.epoch import EW, TIME_KEY
-from leapsim.engine.kinematics import position
+from leapsim.engine.kinematics import position_in
 from leapsim.engine.state import Candidates, EpochProblem, InFlight, Jamming
 
 
-@njit(cache=True)
-def held_error(tracks, k, t):
+@njit(cache=True, inline="always")
+def held_error(held_ptr, held_s, error_m, half_step_s, k, t):
     """Position error of target ``k``'s best confirmed track at the step of time ``t`` (tracked
-    sensing), or −1 when no track holds it."""
-    a = tracks.held_ptr[k]
-    b = tracks.held_ptr[k + 1]
+    sensing; arrays of :class:`~leapsim.engine.state.Tracks`), or −1 when no track holds it."""
+    a = held_ptr[k]
+    b = held_ptr[k + 1]
     if a == b:
         return -1.0
-    half = tracks.half_step_s
-    held_s = tracks.held_s
-    i = a + np.searchsorted(held_s[a:b], t + half, side="right") - 1
-    if i < a or held_s[i] <= t - half:
+    i = a + np.searchsorted(held_s[a:b], t + half_step_s, side="right") - 1
+    if i < a or held_s[i] <= t - half_step_s:
         return -1.0
-    return tracks.error_m[i]
+    return error_m[i]
 
 
-@njit(cache=True)
-def in_flight(night, state, log, pending_rows) -> InFlight:
-    """The engagements in flight (log rows ``pending_rows``) summed per unit and target."""
-    n_targets = state.alive.size
-    busy = np.zeros(night.units.type.size, np.int64)
-    shots = np.zeros(n_targets, np.int64)
-    jammed = np.zeros(n_targets, np.bool_)
-    survival = np.ones(n_targets)
-    kind = night.effectors.kind
-    for row in pending_rows:
-        u = log.unit[row]
-        k = log.threat[row]
-        busy[u] += 1
-        if kind[night.units.type[u]] == EW:
-            jammed[k] = True
-        else:
-            shots[k] += 1
-            survival[k] *= 1.0 - log.pk[row]
-    return InFlight(busy, shots, jammed, survival)
-
-
-@njit(cache=True)
-def capacity(night, state, flight: InFlight) -> np.ndarray:
-    """(U,) engagements each unit can start now: free channels, limited by ready rounds; none
-    while reloading."""
-    eff = night.effectors
-    unit_type = night.units.type
-    out = np.zeros(unit_type.size, np.int64)
-    for u in range(unit_type.size):
-        e = unit_type[u]
-        if np.isnan(state.reload_done_s[u]):
-            out[u] = max(
-                0,
-                min(
-                    eff.fire_channels[e] - flight.busy[u],
-                    state.ready[u] // eff.rounds_per_engagement[e],
-                ),
-            )
-    return out
-
-
-@njit(cache=True)
-def shots_allowed(doctrine, state, flight: InFlight, k: int) -> int:
+@njit(cache=True, inline="always")
+def shots_allowed(max_shots, shoot_look_shoot, shots_on, shots_in_flight, k):
     """New kinetic engagements the doctrine still allows on target ``k``."""
-    allowed = doctrine.max_shots_per_threat - state.shots_on[k]
-    if doctrine.shoot_look_shoot:
-        allowed = 0 if flight.shots[k] > 0 else min(allowed, 1)
+    allowed = max_shots - shots_on[k]
+    if shoot_look_shoot:
+        allowed = 0 if shots_in_flight[k] > 0 else min(allowed, 1)
     return allowed
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def in_flight(units, effectors, n_targets, log, pending_rows) -> InFlight:
+    """The engagements in flight (log rows ``pending_rows``) summed per unit and target."""
+    unit_type, kind = units.type, effectors.kind
+    log_unit, log_threat, log_pk = log.unit, log.threat, log.pk
+    busy = np.zeros(unit_type.size, np.int64)
+    shots = np.zeros(n_targets, np.int64)
+    jammed = np.zeros(n_targets, np.bool_)
+    survival = np.ones(n_targets)
+    for row in pending_rows:
+        u = log_unit[row]
+        k = log_threat[row]
+        busy[u] += 1
+        if kind[unit_type[u]] == EW:
+            jammed[k] = True
+        else:
+            shots[k] += 1
+            survival[k] *= 1.0 - log_pk[row]
+    return InFlight(busy, shots, jammed, survival)
+
+
+@njit(cache=True, inline="always")
+def capacity(units, effectors, state, busy) -> np.ndarray:
+    """(U,) engagements each unit can start now: free channels (``busy`` in flight), limited by
+    ready rounds; none while reloading."""
+    unit_type = units.type
+    channels, rounds = effectors.fire_channels, effectors.rounds_per_engagement
+    ready, reload_done = state.ready, state.reload_done_s
+    out = np.zeros(unit_type.size, np.int64)
+    for u in range(unit_type.size):
+        e = unit_type[u]
+        if np.isnan(reload_done[u]):
+            out[u] = max(0, min(channels[e] - busy[u], ready[u] // rounds[e]))
+    return out
+
+
+@njit(cache=True, inline="always")
 def candidates(t, night, state, open_windows, flight: InFlight, cap) -> Candidates:
     """The feasible (unit, target) engagements among the open windows at ``t``: target known
     (tracked: held by a track), alive, in the doctrine's shot limit (jammers: not jammed yet);
     unit with capacity; target inside the unit's range annulus and altitude band; intercept
     before the target leaves range or arrives; Pk > 0; every cost rule passes."""
-    windows, threats, paths = night.windows, night.threats, night.threats.paths
-    tt, eff, doctrine, tracks = night.threat_types, night.effectors, night.doctrine, night.tracks
-    unit_xy = night.units.xy
+    w_unit, w_threat, w_t_out = night.windows.unit, night.windows.threat, night.windows.t_out
+    points, cumulative = night.threats.paths.points, night.threats.paths.cumulative_m
+    length, altitude = night.threats.paths.length_m, night.threats.paths.altitude_m
+    ballistic = night.threats.paths.ballistic
+    launch, speed = night.threats.paths.launch_s, night.threats.paths.speed_mps
+    detect_s, arrival = night.threats.detect_s, night.threats.arrival_s
+    family, ttype, target = night.threats.family, night.threats.type, night.threats.target
+    perceived = night.threat_types.perceived
+    damage, unit_cost = night.threat_types.damage_fraction, night.threat_types.unit_cost_eur
+    unit_type, unit_xy = night.units.type, night.units.xy
+    kind, min_r, max_r = (
+        night.effectors.kind,
+        night.effectors.min_range_m,
+        night.effectors.max_range_m,
+    )
+    min_alt, max_alt = night.effectors.min_altitude_m, night.effectors.max_altitude_m
+    t_engage, e_pk = night.effectors.engagement_time_s, night.effectors.pk
+    v_int = night.effectors.interceptor_speed_mps
+    falloff, basket = night.effectors.pk_range_falloff, night.effectors.acquisition_basket_m
+    rounds, cost_per_round = (
+        night.effectors.rounds_per_engagement,
+        night.effectors.cost_per_round_eur,
+    )
+    max_shots, sls = night.doctrine.max_shots_per_threat, night.doctrine.shoot_look_shoot
+    rule_ratio = night.doctrine.cost_rule_ratio
+    rule_threshold = night.doctrine.cost_rule_value_threshold_eur
+    tracked, held_ptr, held_s = night.tracks.tracked, night.tracks.held_ptr, night.tracks.held_s
+    held_err, half_step = night.tracks.error_m, night.tracks.half_step_s
+    alive, shots_on, site_left = state.alive, state.shots_on, state.site_value_left_eur
+    jammed, shots_in_flight = flight.jammed, flight.shots
     n_open = open_windows.size
     c_u = np.empty(n_open, np.int64)
     c_k = np.empty(n_open, np.int64)
@@ -104,57 +128,49 @@ def candidates(t, night, state, open_windows, flight: InFlight, cap) -> Candidat
     c_ew = np.empty(n_open, np.bool_)
     nc = 0
     for w in open_windows:
-        u = windows.unit[w]
-        k = windows.threat[w]
-        e = night.units.type[u]
-        if not state.alive[k] or threats.detect_s[k] > t or cap[u] <= 0:
+        u = w_unit[w]
+        k = w_threat[w]
+        e = unit_type[u]
+        if not alive[k] or detect_s[k] > t or cap[u] <= 0:
             continue
         track_err = 0.0
-        if tracks.tracked:
-            track_err = held_error(tracks, k, t)
+        if tracked:
+            track_err = held_error(held_ptr, held_s, held_err, half_step, k, t)
             if track_err < 0.0:
                 continue
-        is_ew = eff.kind[e] == EW
+        is_ew = kind[e] == EW
         if is_ew:
-            if flight.jammed[k]:
+            if jammed[k]:
                 continue
-        elif shots_allowed(doctrine, state, flight, k) <= 0:
+        elif shots_allowed(max_shots, sls, shots_on, shots_in_flight, k) <= 0:
             continue
-        arc = (t - paths.launch_s[k]) * paths.speed_mps[k]
-        x, y, z = position(paths, k, arc)
+        arc = (t - launch[k]) * speed[k]
+        x, y, z = position_in(points, cumulative, length, altitude, ballistic, k, arc)
         dx = x - unit_xy[u, 0]
         dy = y - unit_xy[u, 1]
         r = np.sqrt(dx * dx + dy * dy)
-        if (
-            r < eff.min_range_m[e]
-            or r > eff.max_range_m[e]
-            or z < eff.min_altitude_m[e]
-            or z > eff.max_altitude_m[e]
-        ):
+        if r < min_r[e] or r > max_r[e] or z < min_alt[e] or z > max_alt[e]:
             continue
-        x1, y1, z1 = position(paths, k, arc + paths.speed_mps[k])
+        x1, y1, z1 = position_in(points, cumulative, length, altitude, ballistic, k, arc + speed[k])
         slant = np.sqrt(r * r + z * z)
         dx1 = x1 - unit_xy[u, 0]
         dy1 = y1 - unit_xy[u, 1]
         closing = max(slant - np.sqrt(dx1 * dx1 + dy1 * dy1 + z1 * z1), 0.0)
-        t_end = t + eff.engagement_time_s[e] + slant / (eff.interceptor_speed_mps[e] + closing)
-        if t_end >= threats.arrival_s[k] or t_end > windows.t_out[w]:
+        t_end = t + t_engage[e] + slant / (v_int[e] + closing)
+        if t_end >= arrival[k] or t_end > w_t_out[w]:
             continue
-        pk = eff.pk[e, threats.family[k]] * (1.0 - eff.pk_range_falloff[e] * r / eff.max_range_m[e])
-        if tracks.tracked:
-            pk *= np.exp(-0.5 * (track_err / eff.acquisition_basket_m[e]) ** 2)
+        pk = e_pk[e, family[k]] * (1.0 - falloff[e] * r / max_r[e])
+        if tracked:
+            pk *= np.exp(-0.5 * (track_err / basket[e]) ** 2)
         if pk <= 0.0:
             continue
-        p = tt.perceived[threats.type[k]]
-        var = value_at_risk(state.site_value_left_eur, threats.target[k], tt.damage_fraction[p])
-        tcost = tt.unit_cost_eur[p]
-        cost = eff.rounds_per_engagement[e] * eff.cost_per_round_eur[e]
+        p = perceived[ttype[k]]
+        var = value_at_risk(site_left, target[k], damage[p])
+        tcost = unit_cost[p]
+        cost = rounds[e] * cost_per_round[e]
         passes = True
-        for c in range(doctrine.cost_rule_ratio.size):
-            if (
-                cost > doctrine.cost_rule_ratio[c] * tcost
-                and var <= doctrine.cost_rule_value_threshold_eur[c]
-            ):
+        for c in range(rule_ratio.size):
+            if cost > rule_ratio[c] * tcost and var <= rule_threshold[c]:
                 passes = False
         if not passes:
             continue
@@ -171,42 +187,52 @@ def candidates(t, night, state, open_windows, flight: InFlight, cap) -> Candidat
     )
 
 
-@njit(cache=True)
-def jamming(night, cand: Candidates, flight: InFlight, cap) -> Jamming:
-    """Jammers take every reachable target no one jams yet, most urgent first, while they have
-    capacity (updates ``flight.jammed`` and ``cap``)."""
+@njit(cache=True, inline="always")
+def jamming(arrival_s, cand: Candidates, jammed, cap) -> Jamming:
+    """Jammers take every reachable target no one jams yet (``jammed``), most urgent first
+    (``arrival_s``), while they have capacity (updates ``jammed`` and ``cap``)."""
+    c_unit, c_threat = cand.unit, cand.threat
     rows = np.flatnonzero(cand.jammer)
-    rows = rows[np.argsort(night.threats.arrival_s[cand.threat[rows]], kind="mergesort")]
+    rows = rows[np.argsort(arrival_s[c_threat[rows]], kind="mergesort")]
     chosen = np.empty(rows.size, np.int64)
     n = 0
     for i in rows:
-        u = cand.unit[i]
-        k = cand.threat[i]
-        if not flight.jammed[k] and cap[u] > 0:
-            flight.jammed[k] = True
+        u = c_unit[i]
+        k = c_threat[i]
+        if not jammed[k] and cap[u] > 0:
+            jammed[k] = True
             cap[u] -= 1
             chosen[n] = i
             n += 1
     chosen = chosen[:n]
-    return Jamming(cand.unit[chosen], cand.threat[chosen], cand.t_end[chosen], cand.pk[chosen])
+    return Jamming(c_unit[chosen], c_threat[chosen], cand.t_end[chosen], cand.pk[chosen])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def allocation_problem(t, night, state, cand: Candidates, flight: InFlight, cap) -> EpochProblem:
     """The dense problem over the kinetic candidates of units with capacity left: unit rows
     (by unit index), target columns by arrival (most urgent first)."""
-    n_units = night.units.type.size
+    unit_type = night.units.type
     arrival = night.threats.arrival_s
-    unit_row = -np.ones(n_units, np.int64)
-    threat_col = -np.ones(state.alive.size, np.int64)
-    units = np.empty(cand.unit.size, np.int64)
-    threats = np.empty(cand.unit.size, np.int64)
+    rounds = night.effectors.rounds_per_engagement
+    cost_per_round = night.effectors.cost_per_round_eur
+    max_shots = night.doctrine.max_shots_per_threat
+    sls = night.doctrine.shoot_look_shoot
+    keys, later_cpk, group_end = night.later.keys, night.later.cost_per_kill, night.later.group_end
+    shots_on = state.shots_on
+    shots_in_flight, flight_survival = flight.shots, flight.survival
+    c_unit, c_threat, c_jammer = cand.unit, cand.threat, cand.jammer
+    c_pk, c_end, c_value, c_cost = cand.pk, cand.t_end, cand.value, cand.threat_cost
+    unit_row = -np.ones(unit_type.size, np.int64)
+    threat_col = -np.ones(arrival.size, np.int64)
+    units = np.empty(c_unit.size, np.int64)
+    threats = np.empty(c_unit.size, np.int64)
     nu = 0
     nt = 0
-    for i in range(cand.unit.size):
-        u = cand.unit[i]
-        k = cand.threat[i]
-        if cand.jammer[i] or cap[u] <= 0:
+    for i in range(c_unit.size):
+        u = c_unit[i]
+        k = c_threat[i]
+        if c_jammer[i] or cap[u] <= 0:
             continue
         if unit_row[u] < 0:
             unit_row[u] = nu
@@ -228,34 +254,32 @@ def allocation_problem(t, night, state, cand: Candidates, flight: InFlight, cap)
     t_end = np.full((nu, nt), np.inf)
     value = np.zeros(nt)
     threat_cost = np.zeros(nt)
-    for i in range(cand.unit.size):
-        if cand.jammer[i] or cap[cand.unit[i]] <= 0:
+    for i in range(c_unit.size):
+        if c_jammer[i] or cap[c_unit[i]] <= 0:
             continue
-        r = unit_row[cand.unit[i]]
-        c = threat_col[cand.threat[i]]
-        pk[r, c] = cand.pk[i]
+        r = unit_row[c_unit[i]]
+        c = threat_col[c_threat[i]]
+        pk[r, c] = c_pk[i]
         feasible[r, c] = True
-        t_end[r, c] = cand.t_end[i]
-        value[c] = cand.value[i]
-        threat_cost[c] = cand.threat_cost[i]
-    eff = night.effectors
+        t_end[r, c] = c_end[i]
+        value[c] = c_value[i]
+        threat_cost[c] = c_cost[i]
     engagement_cost = np.empty(nu)
     unit_capacity = np.empty(nu, np.int64)
     for j in range(nu):
-        e = night.units.type[units[j]]
-        engagement_cost[j] = eff.rounds_per_engagement[e] * eff.cost_per_round_eur[e]
+        e = unit_type[units[j]]
+        engagement_cost[j] = rounds[e] * cost_per_round[e]
         unit_capacity[j] = cap[units[j]]
-    later = night.later
     max_new = np.empty(nt, np.int64)
     later_cost = np.full(nt, np.inf)
     survival = np.empty(nt)
     for j in range(nt):
         k = threats[j]
-        max_new[j] = shots_allowed(night.doctrine, state, flight, k)
-        survival[j] = flight.survival[k]
-        idx = np.searchsorted(later.keys, k * TIME_KEY + t, side="right")
-        if idx < later.group_end[k]:
-            later_cost[j] = later.cost_per_kill[idx]
+        max_new[j] = shots_allowed(max_shots, sls, shots_on, shots_in_flight, k)
+        survival[j] = flight_survival[k]
+        idx = np.searchsorted(keys, k * TIME_KEY + t, side="right")
+        if idx < group_end[k]:
+            later_cost[j] = later_cpk[idx]
     allocation = AllocationProblem(
         pk, feasible, engagement_cost, unit_capacity, value, threat_cost, survival, max_new,
         later_cost,
@@ -263,12 +287,12 @@ def allocation_problem(t, night, state, cand: Candidates, flight: InFlight, cap)
     return EpochProblem(allocation, units, threats, t_end)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def epoch(t, night, state, log, pending_rows, open_windows) -> tuple[Jamming, EpochProblem]:
     """What starts at decision epoch ``t``: the jammers' engagements, and the allocation problem
     the policy solves for the other fire units."""
-    flight = in_flight(night, state, log, pending_rows)
-    cap = capacity(night, state, flight)
+    flight = in_flight(night.units, night.effectors, state.alive.size, log, pending_rows)
+    cap = capacity(night.units, night.effectors, state, flight.busy)
     cand = candidates(t, night, state, open_windows, flight, cap)
-    jam = jamming(night, cand, flight, cap)
+    jam = jamming(night.threats.arrival_s, cand, flight.jammed, cap)
     return jam, allocation_problem(t, night, state, cand, flight, cap)

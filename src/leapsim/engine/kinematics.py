@@ -68,12 +68,20 @@ def build_paths(
     )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def position(paths: Paths, k: int, arc: float) -> tuple[float, float, float]:
     """Position (east, north, height) of threat ``k`` at arc length ``arc`` along its path
     (clamped to the path: at launch before it, at the target after it)."""
-    cumulative = paths.cumulative_m
-    length = paths.length_m[k]
+    return position_in(
+        paths.points, paths.cumulative_m, paths.length_m, paths.altitude_m, paths.ballistic, k, arc
+    )
+
+
+@njit(cache=True, inline="always")
+def position_in(points, cumulative, length_m, altitude_m, ballistic, k, arc):
+    """:func:`position` on the path arrays themselves, for loops that read them once (numba
+    reference-counts every array it takes out of ``paths``, on every call)."""
+    length = length_m[k]
     s = min(max(arc, 0.0), length)
     n_seg = cumulative.shape[1] - 1
     seg = 0
@@ -81,21 +89,24 @@ def position(paths: Paths, k: int, arc: float) -> tuple[float, float, float]:
         seg += 1
     seg_len = cumulative[k, seg + 1] - cumulative[k, seg]
     frac = (s - cumulative[k, seg]) / seg_len if seg_len > 0 else 0.0
-    points = paths.points
     x = points[k, seg, 0] + frac * (points[k, seg + 1, 0] - points[k, seg, 0])
     y = points[k, seg, 1] + frac * (points[k, seg + 1, 1] - points[k, seg, 1])
-    if paths.ballistic[k]:
+    if ballistic[k]:
         u = s / length
-        z = 4.0 * paths.altitude_m[k] * u * (1.0 - u)
+        z = 4.0 * altitude_m[k] * u * (1.0 - u)
     else:
-        z = paths.altitude_m[k]
+        z = altitude_m[k]
     return x, y, z
 
 
 @njit(cache=True)
 def _positions(paths: Paths, threat: np.ndarray, arc_m: np.ndarray, out: np.ndarray) -> None:
+    points, cumulative, length = paths.points, paths.cumulative_m, paths.length_m
+    altitude, ballistic = paths.altitude_m, paths.ballistic
     for i in range(threat.size):
-        out[i, 0], out[i, 1], out[i, 2] = position(paths, threat[i], arc_m[i])
+        out[i, 0], out[i, 1], out[i, 2] = position_in(
+            points, cumulative, length, altitude, ballistic, threat[i], arc_m[i]
+        )
 
 
 def position_at_arc(paths: Paths, threat: np.ndarray, arc_m: np.ndarray) -> np.ndarray:

@@ -51,184 +51,183 @@ def no_problem() -> EpochProblem:
     return EpochProblem(allocation=allocation, units=i1, threats=i1, t_end=f2)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def resolve(t, night, state, buffers, c) -> None:
     """Resolve the engagements due by ``t`` (in order of their end) and leak the targets that
     arrived; false tracks (from ``n_real`` on) are never killed, and on arrival (track deletion)
     they just end."""
-    log = buffers.log
+    log_threat, log_t_end, log_pk = buffers.log.threat, buffers.log.t_end, buffers.log.pk
+    log_draw, log_outcome = buffers.log.draw, buffers.log.outcome
     pending = buffers.pending
+    alive, fate, end_s = state.alive, state.fate, state.end_s
     n_real = night.threats.n_real
     n_pending = c.n_pending
     due = np.empty(n_pending, np.int64)
     nd = 0
     for i in range(n_pending):
-        if log.t_end[pending[i]] <= t:
+        if log_t_end[pending[i]] <= t:
             due[nd] = pending[i]
             nd += 1
     if nd:
         due = due[:nd]
-        due = due[np.argsort(log.t_end[due], kind="mergesort")]
+        due = due[np.argsort(log_t_end[due], kind="mergesort")]
         for row in due:
-            k = log.threat[row]
-            if not state.alive[k]:
-                log.outcome[row] = OVERTAKEN
-            elif k < n_real and log.draw[row] < log.pk[row]:
-                log.outcome[row] = KILL
-                state.alive[k] = False
-                state.fate[k] = KILLED
-                state.end_s[k] = log.t_end[row]
+            k = log_threat[row]
+            if not alive[k]:
+                log_outcome[row] = OVERTAKEN
+            elif k < n_real and log_draw[row] < log_pk[row]:
+                log_outcome[row] = KILL
+                alive[k] = False
+                fate[k] = KILLED
+                end_s[k] = log_t_end[row]
             else:
-                log.outcome[row] = MISS
+                log_outcome[row] = MISS
         kept = 0
         for i in range(n_pending):
-            if log.t_end[pending[i]] > t:
+            if log_t_end[pending[i]] > t:
                 pending[kept] = pending[i]
                 kept += 1
         c.n_pending = kept
     order = night.arrival_order
-    arrival = night.threats.arrival_s
+    arrival, target, ttype = night.threats.arrival_s, night.threats.target, night.threats.type
+    damage = night.threat_types.damage_fraction
+    site_left = state.site_value_left_eur
     while c.next_arrival < order.size and arrival[order[c.next_arrival]] <= t:
         k = order[c.next_arrival]
         c.next_arrival += 1
-        if state.alive[k]:
-            state.alive[k] = False
-            state.end_s[k] = arrival[k]
+        if alive[k]:
+            alive[k] = False
+            end_s[k] = arrival[k]
             if k < n_real:
-                state.fate[k] = LEAKED
-                site = night.threats.target[k]
-                state.site_value_left_eur[site] *= (
-                    1.0 - night.threat_types.damage_fraction[night.threats.type[k]]
-                )
+                fate[k] = LEAKED
+                site_left[target[k]] *= 1.0 - damage[ttype[k]]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def reload(t, night, state, buffers, c) -> bool:
     """Start a reload where the magazine cannot feed an engagement and rounds are in reserve;
     refill the magazines whose reload is done. False when the reload log is full."""
-    eff = night.effectors
-    reloads = buffers.reloads
-    for u in range(night.units.type.size):
-        e = night.units.type[u]
-        if (
-            np.isnan(state.reload_done_s[u])
-            and state.ready[u] < eff.rounds_per_engagement[e]
-            and state.reserve[u] > 0
-        ):
-            if c.n_reloads >= reloads.unit.size:
+    rounds, reload_time = night.effectors.rounds_per_engagement, night.effectors.reload_time_s
+    magazine = night.effectors.magazine
+    unit_type = night.units.type
+    ready, reserve, done = state.ready, state.reserve, state.reload_done_s
+    log_unit, log_start, log_end = (
+        buffers.reloads.unit,
+        buffers.reloads.t_start,
+        buffers.reloads.t_end,
+    )
+    for u in range(unit_type.size):
+        e = unit_type[u]
+        if np.isnan(done[u]) and ready[u] < rounds[e] and reserve[u] > 0:
+            if c.n_reloads >= log_unit.size:
                 return False
-            state.reload_done_s[u] = t + eff.reload_time_s[e]
-            reloads.unit[c.n_reloads] = u
-            reloads.t_start[c.n_reloads] = t
-            reloads.t_end[c.n_reloads] = state.reload_done_s[u]
+            done[u] = t + reload_time[e]
+            log_unit[c.n_reloads] = u
+            log_start[c.n_reloads] = t
+            log_end[c.n_reloads] = done[u]
             c.n_reloads += 1
-        if not np.isnan(state.reload_done_s[u]) and state.reload_done_s[u] <= t:
-            moved = max(0, min(eff.magazine[e] - state.ready[u], state.reserve[u]))
-            state.ready[u] += moved
-            state.reserve[u] -= moved
-            state.reload_done_s[u] = np.nan
+        if not np.isnan(done[u]) and done[u] <= t:
+            moved = max(0, min(magazine[e] - ready[u], reserve[u]))
+            ready[u] += moved
+            reserve[u] -= moved
+            done[u] = np.nan
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def update_open_windows(t, night, state, buffers, c) -> None:
     """Open the windows whose time has come; drop closed ones, those of dead targets and those of
     units out of rounds for good."""
-    windows = night.windows
+    w_unit, w_threat = night.windows.unit, night.windows.threat
+    w_t_in, w_t_out = night.windows.t_in, night.windows.t_out
+    unit_type, rounds = night.units.type, night.effectors.rounds_per_engagement
+    alive, ready, reserve, done = state.alive, state.ready, state.reserve, state.reload_done_s
     open_windows = buffers.open_windows
-    while c.next_window < windows.t_in.size and windows.t_in[c.next_window] <= t:
+    while c.next_window < w_t_in.size and w_t_in[c.next_window] <= t:
         open_windows[c.n_open] = c.next_window
         c.n_open += 1
         c.next_window += 1
-    eff = night.effectors
     kept = 0
     for i in range(c.n_open):
         w = open_windows[i]
-        u = windows.unit[w]
-        e = night.units.type[u]
-        spent = (
-            state.ready[u] < eff.rounds_per_engagement[e]
-            and state.reserve[u] == 0
-            and np.isnan(state.reload_done_s[u])
-        )
-        if windows.t_out[w] >= t and state.alive[windows.threat[w]] and not spent:
+        u = w_unit[w]
+        spent = ready[u] < rounds[unit_type[u]] and reserve[u] == 0 and np.isnan(done[u])
+        if w_t_out[w] >= t and alive[w_threat[w]] and not spent:
             open_windows[kept] = w
             kept += 1
     c.n_open = kept
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def start(t, u, k, t_end, pk, night, state, buffers, c) -> None:
     """Start an engagement of unit ``u`` on target ``k``: log it with the next uniform, spend its
     rounds, count it against the doctrine's shots (jamming excepted)."""
-    log = buffers.log
-    eff = night.effectors
     e = night.units.type[u]
+    rounds = night.effectors.rounds_per_engagement[e]
     row = c.n_log
-    log.unit[row] = u
-    log.threat[row] = k
-    log.t_start[row] = t
-    log.t_end[row] = t_end
-    log.pk[row] = pk
-    log.cost[row] = eff.rounds_per_engagement[e] * eff.cost_per_round_eur[e]
-    log.draw[row] = buffers.uniforms[c.n_draws]
-    log.outcome[row] = PENDING
+    buffers.log.unit[row] = u
+    buffers.log.threat[row] = k
+    buffers.log.t_start[row] = t
+    buffers.log.t_end[row] = t_end
+    buffers.log.pk[row] = pk
+    buffers.log.cost[row] = rounds * night.effectors.cost_per_round_eur[e]
+    buffers.log.draw[row] = buffers.uniforms[c.n_draws]
+    buffers.log.outcome[row] = PENDING
     c.n_draws += 1
     c.n_log += 1
     buffers.pending[c.n_pending] = row
     c.n_pending += 1
-    state.ready[u] -= eff.rounds_per_engagement[e]
-    if eff.kind[e] != EW:
+    state.ready[u] -= rounds
+    if night.effectors.kind[e] != EW:
         state.shots_on[k] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def start_allocation(t, problem, rows, cols, night, state, buffers, c) -> None:
     """Start the engagements a policy chose (problem rows and columns), in (row, column) order."""
-    order = np.argsort(rows * problem.threats.size + cols)
+    units, threats, t_end, pk = problem.units, problem.threats, problem.t_end, problem.allocation.pk
+    order = np.argsort(rows * threats.size + cols)
     for i in order:
         r = rows[i]
         col = cols[i]
-        start(t, problem.units[r], problem.threats[col], problem.t_end[r, col],
-              problem.allocation.pk[r, col], night, state, buffers, c)  # fmt: skip
+        start(t, units[r], threats[col], t_end[r, col], pk[r, col], night, state, buffers, c)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def next_epoch(t, night, state, buffers, c) -> float:
     """The next decision epoch: the next grid time, or a jump to the first grid time after the
     next event when nothing can start before it (no open window, or every unit that has one is
     busy, empty or reloading); inf when nothing is left to happen."""
     dt = night.time_step_s
-    eff = night.effectors
-    windows = night.windows
-    log = buffers.log
+    channels, rounds = night.effectors.fire_channels, night.effectors.rounds_per_engagement
+    unit_type = night.units.type
+    w_unit, w_t_in = night.windows.unit, night.windows.t_in
+    ready, done = state.ready, state.reload_done_s
+    log_unit, log_t_end = buffers.log.unit, buffers.log.t_end
+    pending, open_windows = buffers.pending, buffers.open_windows
     saturated = False
     if c.n_open:
-        busy = np.zeros(night.units.type.size, np.int64)
+        busy = np.zeros(unit_type.size, np.int64)
         for i in range(c.n_pending):
-            busy[log.unit[buffers.pending[i]]] += 1
+            busy[log_unit[pending[i]]] += 1
         saturated = True
         for i in range(c.n_open):
-            u = windows.unit[buffers.open_windows[i]]
-            e = night.units.type[u]
-            if (
-                busy[u] < eff.fire_channels[e]
-                and state.ready[u] >= eff.rounds_per_engagement[e]
-                and np.isnan(state.reload_done_s[u])
-            ):
+            u = w_unit[open_windows[i]]
+            e = unit_type[u]
+            if busy[u] < channels[e] and ready[u] >= rounds[e] and np.isnan(done[u]):
                 saturated = False
                 break
     t_next = t + dt
     if c.n_open == 0 or saturated:
         event = np.inf
         for i in range(c.n_pending):
-            event = min(event, log.t_end[buffers.pending[i]])
-        if c.next_window < windows.t_in.size:
-            event = min(event, windows.t_in[c.next_window])
+            event = min(event, log_t_end[pending[i]])
+        if c.next_window < w_t_in.size:
+            event = min(event, w_t_in[c.next_window])
         if saturated:
-            for u in range(night.units.type.size):
-                if not np.isnan(state.reload_done_s[u]):
-                    event = min(event, state.reload_done_s[u])
+            for u in range(unit_type.size):
+                if not np.isnan(done[u]):
+                    event = min(event, done[u])
         if event == np.inf:
             return np.inf
         t_next = max(t_next, np.ceil(event / dt) * dt)
@@ -280,7 +279,7 @@ def apply_decision(night, state, buffers, clock, problem, rows, cols) -> None:
     c.t = next_epoch(c.t, night, state, buffers, c)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def finish(night, state, buffers, c) -> None:
     """End of the night: resolve what is due by its end; what is still in flight is unresolved."""
     resolve(night.duration_s, night, state, buffers, c)
