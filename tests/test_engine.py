@@ -14,7 +14,7 @@ from scipy import stats
 
 from leapsim.c2.allocation import Assignment
 from leapsim.c2.policies import cost_aware_policy, make_policy, max_pk_policy
-from leapsim.engine import compile_scenario, night_metrics, simulate_night
+from leapsim.engine import NightRun, compile_scenario, night_metrics, simulate_night
 from leapsim.engine.codes import FATES, OUTCOMES
 from leapsim.scenario import builtin_scenario
 from leapsim.seeds import run_rng
@@ -235,6 +235,30 @@ def test_a_python_policy_sees_the_same_epochs_as_the_compiled_one():
         np.testing.assert_array_equal(inside.fate, outside.fate)
         for key, column in inside.engagements.items():
             np.testing.assert_array_equal(column, outside.engagements[key], err_msg=key)
+
+
+def test_a_night_stepped_decision_by_decision(tmp_path):
+    """NightRun hands back every epoch that needs an answer; answering each like cost_aware
+    gives cost_aware's night. Steps out of order are refused."""
+    params = compile_dict(tmp_path, one_site_scenario(count=4, raid={"spread_s": 300}))
+    rng = run_rng(3, 0)
+    run = NightRun(params, rng)
+    with pytest.raises(RuntimeError):
+        run.outcome()
+    epochs = []
+    while (problem := run.next_decision()) is not None:
+        epochs.append(run.time_s)
+        with pytest.raises(RuntimeError):
+            run.next_decision()
+        run.decide(cost_aware_policy(problem, rng))
+    assert len(epochs) >= 4 and epochs == sorted(epochs)
+    with pytest.raises(RuntimeError):
+        run.decide(Assignment.empty())
+    compiled = simulate_night(params, run_rng(3, 0), policy=cost_aware_policy)
+    stepped = run.outcome()
+    np.testing.assert_array_equal(stepped.fate, compiled.fate)
+    for key, column in compiled.engagements.items():
+        np.testing.assert_array_equal(stepped.engagements[key], column, err_msg=key)
 
 
 def test_a_python_policy_answer_is_checked(tmp_path):

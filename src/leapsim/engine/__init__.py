@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from leapsim.engine.metrics import TOTAL_METRICS, night_metrics
-    from leapsim.engine.night import NightOutcome, simulate_night
+    from leapsim.engine.night import NightOutcome, NightRun, simulate_night
     from leapsim.engine.params import NightParams, compile_scenario
 
 _HOME = {
     "TOTAL_METRICS": "leapsim.engine.metrics",
     "night_metrics": "leapsim.engine.metrics",
     "NightOutcome": "leapsim.engine.night",
+    "NightRun": "leapsim.engine.night",
     "simulate_night": "leapsim.engine.night",
     "NightParams": "leapsim.engine.params",
     "compile_scenario": "leapsim.engine.params",
@@ -27,6 +28,7 @@ __all__ = [
     "TOTAL_METRICS",
     "NightOutcome",
     "NightParams",
+    "NightRun",
     "compile_scenario",
     "night_metrics",
     "simulate_night",

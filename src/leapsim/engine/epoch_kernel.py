@@ -19,7 +19,7 @@ from numba import njit
 from leapsim.c2.allocation import AllocationProblem
 from leapsim.c2.threat_evaluation import value_at_risk
 from leapsim.engine.epoch import EW, TIME_KEY
-from leapsim.engine.kinematics import position_in
+from leapsim.engine.kinematics import position
 from leapsim.engine.state import Candidates, EpochProblem, InFlight, Jamming
 
 
@@ -145,13 +145,13 @@ def candidates(t, night, state, open_windows, flight: InFlight, cap) -> Candidat
         elif shots_allowed(max_shots, sls, shots_on, shots_in_flight, k) <= 0:
             continue
         arc = (t - launch[k]) * speed[k]
-        x, y, z = position_in(points, cumulative, length, altitude, ballistic, k, arc)
+        x, y, z = position(points, cumulative, length, altitude, ballistic, k, arc)
         dx = x - unit_xy[u, 0]
         dy = y - unit_xy[u, 1]
         r = np.sqrt(dx * dx + dy * dy)
         if r < min_r[e] or r > max_r[e] or z < min_alt[e] or z > max_alt[e]:
             continue
-        x1, y1, z1 = position_in(points, cumulative, length, altitude, ballistic, k, arc + speed[k])
+        x1, y1, z1 = position(points, cumulative, length, altitude, ballistic, k, arc + speed[k])
         slant = np.sqrt(r * r + z * z)
         dx1 = x1 - unit_xy[u, 0]
         dy1 = y1 - unit_xy[u, 1]

@@ -3,7 +3,7 @@
 Cruise threats fly at their cruise altitude; ballistic missiles follow a parabolic height profile
 ``h(s) = 4·H·(s/L)·(1 − s/L)`` with apogee ``H`` over the ground track of length ``L``.
 :func:`position` is the one path-position function: the compiled loop calls it per threat, and
-:func:`position_at_arc` runs it over arrays.
+:func:`position_at_arc` runs it over arrays of threats.
 """
 
 from __future__ import annotations
@@ -69,18 +69,11 @@ def build_paths(
 
 
 @njit(cache=True, inline="always")
-def position(paths: Paths, k: int, arc: float) -> tuple[float, float, float]:
+def position(points, cumulative, length_m, altitude_m, ballistic, k, arc):
     """Position (east, north, height) of threat ``k`` at arc length ``arc`` along its path
-    (clamped to the path: at launch before it, at the target after it)."""
-    return position_in(
-        paths.points, paths.cumulative_m, paths.length_m, paths.altitude_m, paths.ballistic, k, arc
-    )
-
-
-@njit(cache=True, inline="always")
-def position_in(points, cumulative, length_m, altitude_m, ballistic, k, arc):
-    """:func:`position` on the path arrays themselves, for loops that read them once (numba
-    reference-counts every array it takes out of ``paths``, on every call)."""
+    (clamped to the path: at launch before it, at the target after it), from the arrays of
+    :class:`Paths`. It takes the arrays, not the named tuple, because numba reference-counts
+    every array it takes out of a structure on every call, and callers loop over threats."""
     length = length_m[k]
     s = min(max(arc, 0.0), length)
     n_seg = cumulative.shape[1] - 1
@@ -104,7 +97,7 @@ def _positions(paths: Paths, threat: np.ndarray, arc_m: np.ndarray, out: np.ndar
     points, cumulative, length = paths.points, paths.cumulative_m, paths.length_m
     altitude, ballistic = paths.altitude_m, paths.ballistic
     for i in range(threat.size):
-        out[i, 0], out[i, 1], out[i, 2] = position_in(
+        out[i, 0], out[i, 1], out[i, 2] = position(
             points, cumulative, length, altitude, ballistic, threat[i], arc_m[i]
         )
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from leapsim.c2.allocation import AllocationPolicy, AllocationProblem
-from leapsim.c2.policies import loop_config, make_policy
+from leapsim.c2.allocation import AllocationPolicy, AllocationProblem, Assignment
+from leapsim.c2.policies import CompiledPolicy, loop_config, make_policy
 from leapsim.engine import loop
 from leapsim.engine.codes import (  # noqa: F401 (some re-exported: their former home)
     AIRBORNE,
@@ -56,6 +56,7 @@ from leapsim.engine.state import (
     CLOCK,
     Buffers,
     EngagementLog,
+    EpochProblem,
     Night,
     NightState,
     ReloadLog,
@@ -94,72 +95,130 @@ def simulate_night(
     ``policy`` defaults to the doctrine's. Compiled policies
     (:class:`~leapsim.c2.policies.CompiledPolicy`: the built-in ones) run inside the compiled
     loop; any other policy is called back from Python at each epoch with the epoch's
-    :class:`~leapsim.c2.allocation.AllocationProblem`.
+    :class:`~leapsim.c2.allocation.AllocationProblem` (see :class:`NightRun`).
     """
     if policy is None:
         policy = make_policy(params.doctrine.policy, params.doctrine)
-    raid = draw_raid(params, rng)
-    picture = None
-    if params.sensing_mode == "tracked":
-        raid, picture = track_night(params, raid, rng)
-        detect_s = picture.first_held_s
-        tracks = Tracks(
-            True, picture.held_ptr, picture.held_s, picture.error_m, 0.5 * picture.step_s
-        )
-    else:
-        detect_s = detection_times(params, raid, rng)
-        tracks = Tracks(False, np.zeros(raid.n + 1, np.int64), np.empty(0), np.empty(0), 0.0)
-    night = _night(params, raid, detect_s, tracks)
-    n_units = params.unit_type.size
-    state = NightState(
-        alive=raid.launched.copy(),
-        fate=np.where(raid.launched, AIRBORNE, NOT_LAUNCHED),
-        end_s=np.full(raid.n, np.nan),
-        shots_on=np.zeros(raid.n, np.int64),
-        ready=params.unit_magazine.astype(np.int64).copy(),
-        reserve=params.unit_reserve.astype(np.int64).copy(),
-        reload_done_s=np.full(n_units, np.nan),
-        site_value_left_eur=params.site_value_eur.astype(float).copy(),
-    )
-    state.fate[raid.n_real :] = FALSE_TRACK
-    buffers = Buffers(
-        log=EngagementLog(*(np.empty(_FIRST_CAPACITY, dtype) for dtype in _LOG_DTYPES)),
-        pending=np.empty(_FIRST_CAPACITY, np.int64),
-        open_windows=np.empty(night.windows.unit.size, np.int64),
-        reloads=_reload_log(max(16, 2 * n_units)),
-        uniforms=rng.random(_FIRST_CAPACITY),
-    )
-    clock = np.zeros(1, CLOCK)
-    t_in, dt = night.windows.t_in, params.time_step_s
-    clock[0]["t"] = np.ceil(t_in[0] / dt) * dt if t_in.size else params.duration_s + 1.0
-    config = loop_config(policy)
-    while True:
-        status, problem = loop.advance(night, state, buffers, clock, config, rng)
-        if status == loop.DONE:
-            break
-        if status == loop.GROW:
-            buffers = _grow(buffers, rng)
-            continue
-        rows, cols = _ask_policy(policy, problem.allocation, rng)
-        loop.apply_decision(night, state, buffers, clock, problem, rows, cols)
+    run = NightRun(params, rng, policy if isinstance(policy, CompiledPolicy) else None)
+    while (problem := run.next_decision()) is not None:
+        run.decide(policy(problem, rng))
+    return run.outcome()
 
-    log = buffers.log
-    n_log = clock[0]["n_log"]
-    eng = {name: getattr(log, name)[:n_log].copy() for name in log._fields if name != "draw"}
-    reloads = buffers.reloads
-    n_reloads = clock[0]["n_reloads"]
-    return NightOutcome(
-        params=params,
-        raid=raid,
-        detect_s=detect_s,
-        fate=state.fate,
-        end_s=state.end_s,
-        engagements=eng,
-        rounds_left=state.ready + state.reserve,
-        site_value_left_eur=state.site_value_left_eur,
-        reloads={name: getattr(reloads, name)[:n_reloads].copy() for name in reloads._fields},
-        tracks=picture,
-    )
+
+class NightRun:
+    """One night being simulated, stepped from decision to decision.
+
+    The raid, detections (or tracks) and the loop's structures are drawn at construction, from
+    ``rng``. With a compiled ``policy`` the loop decides by itself and :meth:`next_decision`
+    runs the whole night; without one every epoch that has a fire-allocation problem is handed
+    back: :meth:`next_decision` returns it, :meth:`decide` starts the engagements chosen for it.
+    This is the external-policy path (``DECIDE``/``apply_decision`` in
+    :mod:`leapsim.engine.loop`) for policies written in Python and for environments that step
+    the engine one decision epoch at a time.
+    """
+
+    def __init__(
+        self,
+        params: NightParams,
+        rng: np.random.Generator,
+        policy: CompiledPolicy | None = None,
+    ) -> None:
+        self.params = params
+        self.rng = rng
+        raid = draw_raid(params, rng)
+        picture = None
+        if params.sensing_mode == "tracked":
+            raid, picture = track_night(params, raid, rng)
+            detect_s = picture.first_held_s
+            tracks = Tracks(
+                True, picture.held_ptr, picture.held_s, picture.error_m, 0.5 * picture.step_s
+            )
+        else:
+            detect_s = detection_times(params, raid, rng)
+            tracks = Tracks(False, np.zeros(raid.n + 1, np.int64), np.empty(0), np.empty(0), 0.0)
+        self.raid, self.picture, self.detect_s = raid, picture, detect_s
+        self.night = _night(params, raid, detect_s, tracks)
+        n_units = params.unit_type.size
+        self.state = NightState(
+            alive=raid.launched.copy(),
+            fate=np.where(raid.launched, AIRBORNE, NOT_LAUNCHED),
+            end_s=np.full(raid.n, np.nan),
+            shots_on=np.zeros(raid.n, np.int64),
+            ready=params.unit_magazine.astype(np.int64).copy(),
+            reserve=params.unit_reserve.astype(np.int64).copy(),
+            reload_done_s=np.full(n_units, np.nan),
+            site_value_left_eur=params.site_value_eur.astype(float).copy(),
+        )
+        self.state.fate[raid.n_real :] = FALSE_TRACK
+        self.buffers = Buffers(
+            log=EngagementLog(*(np.empty(_FIRST_CAPACITY, dtype) for dtype in _LOG_DTYPES)),
+            pending=np.empty(_FIRST_CAPACITY, np.int64),
+            open_windows=np.empty(self.night.windows.unit.size, np.int64),
+            reloads=_reload_log(max(16, 2 * n_units)),
+            uniforms=rng.random(_FIRST_CAPACITY),
+        )
+        self.clock = np.zeros(1, CLOCK)
+        t_in, dt = self.night.windows.t_in, params.time_step_s
+        self.clock[0]["t"] = np.ceil(t_in[0] / dt) * dt if t_in.size else params.duration_s + 1.0
+        self._config = loop_config(policy)
+        self._problem: EpochProblem | None = None
+        self.done = False
+
+    @property
+    def time_s(self) -> float:
+        """The current decision epoch (after the night: past its end)."""
+        return float(self.clock[0]["t"])
+
+    def next_decision(self) -> AllocationProblem | None:
+        """Run the loop to the next epoch that needs an answer; return its problem, or None
+        when the night is over."""
+        if self._problem is not None:
+            raise RuntimeError("decide() on the pending epoch before asking for the next one")
+        while not self.done:
+            status, problem = loop.advance(
+                self.night, self.state, self.buffers, self.clock, self._config, self.rng
+            )
+            if status == loop.DONE:
+                self.done = True
+            elif status == loop.GROW:
+                self.buffers = _grow(self.buffers, self.rng)
+            else:
+                self._problem = problem
+                return problem.allocation
+        return None
+
+    def decide(self, chosen: Assignment) -> None:
+        """Start the engagements ``chosen`` (rows and columns of the pending problem, one per
+        shot) at the pending epoch; they must respect feasibility, unit capacity and shots per
+        threat."""
+        if self._problem is None:
+            raise RuntimeError("no epoch is waiting for a decision; call next_decision() first")
+        rows = np.ascontiguousarray(chosen.unit, np.int64)
+        cols = np.ascontiguousarray(chosen.threat, np.int64)
+        _check_assignment(rows, cols, self._problem.allocation)
+        problem, self._problem = self._problem, None
+        loop.apply_decision(self.night, self.state, self.buffers, self.clock, problem, rows, cols)
+
+    def outcome(self) -> NightOutcome:
+        """What happened in the night (once :meth:`next_decision` has returned None)."""
+        if not self.done:
+            raise RuntimeError("the night is not over; step it with next_decision()")
+        log, reloads, clock = self.buffers.log, self.buffers.reloads, self.clock[0]
+        n_log, n_reloads = clock["n_log"], clock["n_reloads"]
+        return NightOutcome(
+            params=self.params,
+            raid=self.raid,
+            detect_s=self.detect_s,
+            fate=self.state.fate,
+            end_s=self.state.end_s,
+            engagements={
+                name: getattr(log, name)[:n_log].copy() for name in log._fields if name != "draw"
+            },
+            rounds_left=self.state.ready + self.state.reserve,
+            site_value_left_eur=self.state.site_value_left_eur,
+            reloads={name: getattr(reloads, name)[:n_reloads].copy() for name in reloads._fields},
+            tracks=self.picture,
+        )
 
 
 _LOG_DTYPES = tuple(
@@ -210,17 +269,6 @@ def _grow(buffers: Buffers, rng: np.random.Generator) -> Buffers:
         reloads=ReloadLog(*(_grown(column, rows) for column in buffers.reloads)),
         uniforms=np.concatenate([buffers.uniforms, rng.random(size - buffers.uniforms.size)]),
     )
-
-
-def _ask_policy(
-    policy: AllocationPolicy, problem: AllocationProblem, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Call a Python policy on the epoch's problem; return its (rows, columns), checked."""
-    chosen = policy(problem, rng)
-    rows = np.asarray(chosen.unit, np.int64)
-    cols = np.asarray(chosen.threat, np.int64)
-    _check_assignment(rows, cols, problem)
-    return rows, cols
 
 
 def _check_assignment(rows: np.ndarray, cols: np.ndarray, problem: AllocationProblem) -> None:
