@@ -103,7 +103,10 @@ def histogram(values: np.ndarray, edges: np.ndarray) -> dict[str, Any]:
 
 
 def per_run_totals(result: ResultFolder) -> dict[str, np.ndarray]:
-    """Leakers and value lost per run (over the night, or summed over a campaign's nights)."""
+    """Leakers and value lost per run (over the night, or summed over a campaign's nights;
+    none for a hindcast or calibration)."""
+    if result.kind not in ("night", "campaign"):
+        return {}
     if result.runs is not None:
         return {k: result.runs[k] for k in ("leaked", "value_lost_eur")}
     assert result.nights is not None
@@ -279,3 +282,73 @@ def prepare_replay(
             "engagements_shown": len(keep_e),
         },
     }
+
+
+def scenario_centre(scenario: dict) -> dict[str, float]:
+    """Mean position of the sites, fire units and sensors (the map's origin when none is given)."""
+    pts = [p for g in ("sites", "fire_units", "sensors") for p in scenario.get(g, [])]
+    if not pts:
+        return {"lat": 50.0, "lon": 20.0}
+    return {
+        "lat": float(np.mean([p["lat"] for p in pts])),
+        "lon": float(np.mean([p["lon"] for p in pts])),
+    }
+
+
+def results_data(
+    labels: list[str], results: list[ResultFolder], replay_limits: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Per result, what the page's charts and map draw: summary.json as read, the scenario, the
+    compact replay, histograms on the result's own bins and (comparisons) on common bins, and
+    campaign curves."""
+    totals = [per_run_totals(r) if r.runs is not None or r.nights is not None else {}
+              for r in results]  # fmt: skip
+    hists: list[dict[str, Any]] = [{} for _ in results]  # own bins, for each result's section
+    shared: list[dict[str, Any]] = [{} for _ in results]  # common bins, for the comparison
+    for metric, integer in (("leaked", True), ("value_lost_eur", False)):
+        have = [(i, np.asarray(t[metric])) for i, t in enumerate(totals) if metric in t]
+        edges = histogram_edges([v for _, v in have], integer)
+        for i, values in have:
+            own = histogram_edges([values], integer)
+            hists[i][metric] = histogram(values, own) | {"integer": integer}
+            if len(results) > 1:
+                shared[i][metric] = histogram(values, edges) | {"integer": integer}
+    items = []
+    for label, r, h, hs in zip(labels, results, hists, shared, strict=True):
+        origin = r.scenario.get("origin") or scenario_centre(r.scenario)
+        items.append(
+            {
+                "label": label,
+                "kind": r.kind,
+                "summary": r.summary,
+                "scenario": r.scenario,
+                "origin": origin,
+                "replay": prepare_replay(r.replay, origin, **replay_limits) if r.replay else None,
+                "hist": h,
+                "hist_shared": hs,
+                "campaign": prepare_campaign(r) if r.kind == "campaign" else None,
+            }
+        )
+    return items
+
+
+def night_residuals(nights: dict[str, np.ndarray] | None, family: str, color: str) -> list[dict]:
+    """Per-night residuals of a hindcast family as scatter series: reported minus simulated mean
+    neutralised share (y) by night of the window (x), with the 5-95 % range of the runs."""
+    if nights is None:
+        return []
+    days = nights["night"].astype("datetime64[D]")
+    mine = (nights["family"] == family) & np.isfinite(nights["neutralised_reported"])
+    if not mine.any():
+        return []
+    day = (days[mine] - days.min()).astype(np.int64) + 1
+    launched = nights["launched"][mine].astype(float)
+    reported = nights["neutralised_reported"][mine] / launched
+    points = [
+        {"x": int(d), "y": float(r - m / n), "y_low": float(r - hi / n),
+         "y_high": float(r - lo / n)}
+        for d, r, m, lo, hi, n in zip(day, reported, nights["neutralised_sim_mean"][mine],
+                                      nights["neutralised_sim_p05"][mine],
+                                      nights["neutralised_sim_p95"][mine], launched, strict=True)
+    ]  # fmt: skip
+    return [{"name": f"{family} (reported − simulated)", "color": color, "points": points}]
