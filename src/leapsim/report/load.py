@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from leapsim.engine.codes import FATES, OUTCOMES
 from leapsim.errors import InputError
 
 STAT_KEYS = ("mean", "ci_low", "ci_high")
@@ -33,8 +34,6 @@ HINDCAST_COLUMNS = (
 #: Folders of the decision layers (plan search, requirements, coalitions): a summary.json of
 #: their own (docs/plan.md, docs/procurement.md), a scenario.json for the map (plan), no runs.
 DECISION_KINDS = ("plan", "requirements", "coalition")
-FATES = ("killed", "leaked", "airborne", "not_launched")
-OUTCOMES = ("kill", "miss", "overtaken")
 
 
 @dataclass(frozen=True)
