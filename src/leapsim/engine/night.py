@@ -33,16 +33,7 @@ import numpy as np
 from leapsim.c2.allocation import AllocationPolicy, AllocationProblem, Assignment
 from leapsim.c2.policies import CompiledPolicy, loop_config, make_policy
 from leapsim.engine import loop
-from leapsim.engine.codes import (  # noqa: F401 (some re-exported: their former home)
-    AIRBORNE,
-    FALSE_TRACK,
-    FATES,
-    KILL,
-    KILLED,
-    LEAKED,
-    NOT_LAUNCHED,
-    OUTCOMES,
-)
+from leapsim.engine.codes import AIRBORNE, FALSE_TRACK, NOT_LAUNCHED
 from leapsim.engine.epoch import later_costs
 from leapsim.engine.params import (
     DoctrineView,
