@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from leapsim.engine import night_metrics, simulate_night
-from leapsim.engine.night import FATES, OUTCOMES
+from leapsim.engine.codes import FATES, OUTCOMES
 from leapsim.engine.params import DEFAULT_ACQUISITION_BASKET_M
 from leapsim.engine.raid import draw_raid
 from leapsim.engine.replay import EVENT_KINDS, event_log, replay
