@@ -18,6 +18,7 @@ import yaml
 
 from leapsim.engine import night_metrics, simulate_night
 from leapsim.engine.codes import FATES, OUTCOMES
+from leapsim.engine.epoch_kernel import held_error
 from leapsim.engine.params import DEFAULT_ACQUISITION_BASKET_M
 from leapsim.engine.raid import draw_raid
 from leapsim.engine.replay import EVENT_KINDS, event_log, replay
@@ -102,8 +103,9 @@ def check_tracked_invariants(outcome) -> None:
     # every engagement starts on a target a confirmed track holds, with Pk scaled by its error
     basket = params.effector_types.acquisition_basket_m[params.unit_type[eng["unit"]]]
     for row, (k, t) in enumerate(zip(eng["threat"], eng["t_start"], strict=True)):
-        error = picture.error_at(int(k), float(t))
-        assert np.isfinite(error), f"engagement {row} on target {k} without a track at {t}"
+        error = held_error(picture.held_ptr, picture.held_s, picture.error_m,
+                           0.5 * picture.step_s, int(k), float(t))  # fmt: skip
+        assert error >= 0.0, f"engagement {row} on target {k} without a track at {t}"
         assert t >= outcome.detect_s[k] == picture.first_held_s[k]
         expected = 0.5 * math.exp(-0.5 * (error / basket[row]) ** 2)
         assert eng["pk"][row] == pytest.approx(expected, rel=1e-12)

@@ -85,7 +85,8 @@ DRONE = FAMILY_CODE["drone"]
 
 @dataclass(frozen=True)
 class TrackPicture:
-    """What the fire control holds, per target (N real threats, then F false tracks)."""
+    """What the fire control holds, per target (N real threats, then F false tracks); the loop
+    reads a target's error at a time with :func:`leapsim.engine.epoch_kernel.held_error`."""
 
     held_ptr: np.ndarray  # (N + F + 1,) int64: target k's entries are [held_ptr[k], held_ptr[k+1])
     held_s: np.ndarray  # step times at which a confirmed track of the target exists, sorted
@@ -94,14 +95,6 @@ class TrackPicture:
     step_s: float
     n_false: int
     confirmed_tracks: int  # distinct confirmed tracks of the night, real and false
-
-    def error_at(self, target: int, t: float) -> float:
-        """Position error of ``target``'s best track at time ``t``; inf when none holds it."""
-        a, b = self.held_ptr[target], self.held_ptr[target + 1]
-        i = a + np.searchsorted(self.held_s[a:b], t + 0.5 * self.step_s, side="right") - 1
-        if i < a or self.held_s[i] <= t - 0.5 * self.step_s:
-            return float("inf")
-        return float(self.error_m[i])
 
 
 @dataclass(frozen=True)
