@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -38,7 +39,7 @@ def test_track_then_ospa_json(cli, tmp_path):
     assert r.exit_code == 0, r.stderr
     table = pacsv.read_csv(out)
     assert table.column_names == ["time", "track_id", "x", "y", "z", "vx", "vy", "vz"]
-    last = table.filter(pa.compute.equal(table["time"], 24.0))
+    last = table.filter(pc.equal(table["time"], 24.0))
     assert last.num_rows == 6  # every target tracked
     assert np.allclose(last["vy"].to_numpy(), 25.0, atol=4.0)
     r = cli("metrics", "ospa", "--truth", truth, "--tracks", out, "--c", "100", "--json")

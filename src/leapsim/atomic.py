@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from leapsim.errors import InputError
+
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
@@ -17,10 +19,23 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     The rename is atomic on POSIX file systems, so ``path`` holds either the old or the new
     content, never a mix. On an exception the temporary file is removed and ``path`` is untouched.
+    A ``path`` that names a folder, or whose folder cannot be made or written, is an
+    :class:`InputError`.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.is_dir():
+        raise InputError.at(
+            "is a folder", file=str(target), hint="give the name of a file to write"
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise InputError.at(
+            f"cannot write the file: {exc.strerror}",
+            file=str(target),
+            hint="is a folder on the path a file, or not writable?",
+        ) from None
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)

@@ -1,4 +1,5 @@
-"""Reading user tables (CSV or Parquet) into column arrays, with errors that name column and row.
+"""User tables (CSV or Parquet, by the file's suffix): reading them into column arrays, with
+errors that name column and row, and writing columns atomically.
 
 Row numbers in messages are 1-based file lines for CSV (the header is line 1) and 1-based row
 positions for Parquet.
@@ -7,7 +8,7 @@ positions for Parquet.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from leapsim.atomic import write_with_atomic
 from leapsim.errors import InputError
 
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -110,3 +112,22 @@ def read_numeric_columns(
                 hint="sort the rows by time",
             )
     return out
+
+
+def write_table(path: str | os.PathLike[str], columns: Mapping[str, np.ndarray]) -> None:
+    """Write ``columns`` to ``path`` atomically: Parquet for ``.parquet``/``.pq``, else ``.csv``;
+    any other suffix is an :class:`InputError` naming ``--out``."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in (*_PARQUET_SUFFIXES, ".csv"):
+        raise InputError.at(
+            f"unknown output type {suffix or '(none)'!r}",
+            file=str(p),
+            field="--out",
+            hint="name the file .csv or .parquet",
+        )
+    table = pa.table(dict(columns))
+    if suffix in _PARQUET_SUFFIXES:
+        write_with_atomic(p, lambda tmp: pq.write_table(table, tmp))
+    else:
+        write_with_atomic(p, lambda tmp: pacsv.write_csv(table, tmp))

@@ -15,8 +15,8 @@ from pydantic import Field
 
 from leapsim.engine.params import EFFECTOR_KINDS, NightParams
 from leapsim.errors import InputError, Problem
-from leapsim.scenario.loader import SourceMap, did_you_mean, read_yaml, validate_model
 from leapsim.scenario.models import Euros, Probability, StrictModel
+from leapsim.yaml_files import SourceMap, did_you_mean, read_yaml, validate_model
 
 RENEWABLE_KINDS = ("laser", "ew")  # no rounds to stock: energy or emissions
 PositiveShare = Annotated[float, Field(gt=0, le=1e6)]
@@ -109,9 +109,7 @@ def load_campaign_config(path: str | os.PathLike[str], params: NightParams) -> C
     """Read and validate a campaign YAML against the scenario it will run with."""
     file = str(path)
     data, smap = read_yaml(path)
-    if data is None:
-        data = {}
-    config = validate_model(CampaignConfig, data, smap, file)
+    config = validate_model(CampaignConfig, {} if data is None else data, smap, file)
     problems = reference_problems(config, params, smap, file)
     if problems:
         raise InputError(problems)

@@ -1,6 +1,13 @@
 """The ``leapsim`` command line: one Typer app, one module per command group.
 
 Every command reports bad input as ``file:line: field: message (fix)`` on stderr and exits 2.
+Command modules import heavy libraries (the engine, numba, scipy, pyarrow, dask) inside the
+command functions, so that ``leapsim --help`` and ``leapsim validate`` start at once; a command
+line that names a command imports only the module that defines it.
+
+Options whose values are fixed names are annotated with the ``typing.Literal`` type that the
+library itself uses for that value (``SensingMode``, ``WTAMethod``, …): typer lists the names in
+``--help`` and refuses any other with exit 2, and there is one definition of the names.
 """
 
 from __future__ import annotations
@@ -8,32 +15,43 @@ from __future__ import annotations
 import importlib
 import sys
 
-from rich.markup import escape
-
 from leapsim.cli.app import app
-from leapsim.cli.console import err_console
+from leapsim.cli.console import print_error
 from leapsim.errors import InputError
 
 # Each module registers its commands on ``app`` when imported.
 COMMAND_MODULES: tuple[str, ...] = ("run", "threat", "track", "report", "campaign", "wta")
+#: The module of each command (group) name, so that ``leapsim track …`` imports only one module.
+MODULE_OF_COMMAND = {
+    "validate": "run",
+    "run": "run",
+    "demo": "run",
+    "threat": "threat",
+    "track": "track",
+    "metrics": "track",
+    "report": "report",
+    "campaign": "campaign",
+    "wta": "wta",
+}
 
 
-def load_commands() -> None:
-    """Import every command module so that its commands are registered on :data:`app`."""
-    for name in COMMAND_MODULES:
+def load_commands(argv: list[str] | None = None) -> None:
+    """Register the commands on :data:`app`: only the module of the command that ``argv`` names
+    (its first word), or every module (``--help``, no command, an unknown word)."""
+    first = argv[0] if argv else None
+    names = (MODULE_OF_COMMAND[first],) if first in MODULE_OF_COMMAND else COMMAND_MODULES
+    for name in names:
         importlib.import_module(f"leapsim.cli.{name}")
 
 
 def main() -> None:
     """Console-script entry point."""
-    load_commands()
+    load_commands(sys.argv[1:])
     try:
         app()
     except InputError as exc:
         for problem in exc.problems:
-            err_console.print(
-                f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True
-            )
+            print_error(str(problem))
         sys.exit(2)
 
 

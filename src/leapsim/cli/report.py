@@ -9,7 +9,6 @@ import typer
 
 from leapsim.cli.app import app
 from leapsim.cli.console import console
-from leapsim.report import write_report
 
 
 @app.command("report")
@@ -30,6 +29,8 @@ def report(
     title: Annotated[str | None, typer.Option("--title", help="Page title.")] = None,
 ) -> None:
     """Write an offline HTML report: tiles with 95 % CIs, map replay, charts, comparison."""
+    from leapsim.report import write_report
+
     path = write_report(results, out, labels=label or None, title=title)
     size = path.stat().st_size / 1e6
-    console.print(f"wrote {path} ({size:.1f} MB)", highlight=False)
+    console.print(f"wrote {path} ({size:.1f} MB)", highlight=False, markup=False)

@@ -21,7 +21,7 @@ from leapsim.experiments.checkpoint import Checkpoint
 from leapsim.experiments.executors import default_jobs, make_executor
 from leapsim.experiments.store import night_summary, write_night_results
 from leapsim.scenario import ResolvedScenario, builtin_scenario, load_scenario
-from leapsim.scenario.loader import BUILTIN_PREFIX
+from leapsim.scenario.extends import BUILTIN_PREFIX
 
 PARTIAL = ".partial"  # finished chunks of an unfinished study, inside its results folder
 HEADLINE = (

@@ -5,30 +5,19 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
-from rich.table import Table
 
-from leapsim.atomic import write_with_atomic
 from leapsim.cli.app import app
-from leapsim.cli.console import console, err_console
+from leapsim.cli.console import console, print_warning
 from leapsim.errors import InputError
-from leapsim.threats import (
-    FAMILIES,
-    NIGHTS_PER_MONTH,
-    ThreatModel,
-    fit_threat_model,
-    read_reports,
-    resolve_threat_model,
-    sample_raids,
-    save_threat_model,
-)
-from leapsim.threats.sample import replay_window
+
+if TYPE_CHECKING:
+    import numpy as np
+    from rich.table import Table
+
+    from leapsim.threats import ThreatModel
 
 threat_app = typer.Typer(
     name="threat",
@@ -44,6 +33,8 @@ def _parse_date(text: str | None, option: str, *, end: bool) -> np.datetime64 | 
     """``YYYY-MM-DD`` or ``YYYY-MM`` (a month: its first day, or its last for ``end``)."""
     if text is None:
         return None
+    import numpy as np
+
     try:
         if len(text.strip()) == 7:
             year, month = (int(p) for p in text.strip().split("-"))
@@ -58,6 +49,13 @@ def _parse_date(text: str | None, option: str, *, end: bool) -> np.datetime64 | 
 
 def _summary(model: ThreatModel) -> Table:
     """Observed vs simulated per-family statistics over the fit window."""
+    import numpy as np
+    from rich.markup import escape
+    from rich.table import Table
+
+    from leapsim.threats import NIGHTS_PER_MONTH
+    from leapsim.threats.sample import replay_window
+
     sim = replay_window(model, np.random.default_rng(0), _SUMMARY_RUNS)
     sim_families = {
         "shahed_type": sim["drone"] + sim["decoy"],
@@ -66,8 +64,8 @@ def _summary(model: ThreatModel) -> Table:
         "other": sim["other"],
     }
     table = Table(
-        title=f"threat model {model.name}: {model.fit.window_start} .. {model.fit.window_end} "
-        f"({model.fit.nights} nights)"
+        title=f"threat model {escape(model.name)}: {model.fit.window_start} .. "
+        f"{model.fit.window_end} ({model.fit.nights} nights)"
     )
     for column in (
         "family",
@@ -109,16 +107,17 @@ def fit_command(
     ] = None,
 ) -> None:
     """Fit a threat model to Ukrainian Air Force reports and save it as YAML."""
+    from leapsim.threats import fit_threat_model, read_reports, save_threat_model
+
     start = _parse_date(since, "--since", end=False)
     stop = _parse_date(until, "--until", end=True)
     rows = read_reports(csv)
     model = fit_threat_model(rows, start, stop, name=name)
     save_threat_model(model, out)
     if rows.unmapped_models:
-        err_console.print(
-            "[yellow]warning:[/] model names not in the family table, counted as 'other': "
-            + ", ".join(rows.unmapped_models),
-            highlight=False,
+        print_warning(
+            "model names not in the family table, counted as 'other': "
+            + ", ".join(rows.unmapped_models)
         )
     console.print(_summary(model))
     st, decoy, cc = model.shahed_type, model.decoy, model.counting_change
@@ -137,23 +136,7 @@ def fit_command(
             f"{cc.harmonised_share_before:.1%} -> {cc.harmonised_share_after:.1%}",
             highlight=False,
         )
-    console.print(f"wrote {out}", highlight=False)
-
-
-def _write_table(path: Path, columns: dict[str, np.ndarray]) -> None:
-    table = pa.table(columns)
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        write_with_atomic(path, lambda tmp: pq.write_table(table, tmp))
-    elif suffix == ".csv":
-        write_with_atomic(path, lambda tmp: pacsv.write_csv(table, tmp))
-    else:
-        raise InputError.at(
-            f"unknown output type {suffix or '(none)'!r}",
-            file=str(path),
-            field="--out",
-            hint="name the file .csv or .parquet",
-        )
+    console.print(f"wrote {out}", highlight=False, markup=False)
 
 
 @threat_app.command("sample")
@@ -175,6 +158,13 @@ def sample_command(
     ] = 1.0,
 ) -> None:
     """Sample one raid per night from a threat model."""
+    import numpy as np
+    from rich.markup import escape
+    from rich.table import Table
+
+    from leapsim.tables import write_table
+    from leapsim.threats import FAMILIES, resolve_threat_model, sample_raids
+
     model = resolve_threat_model(model_name)
     raids = sample_raids(
         model,
@@ -185,10 +175,10 @@ def sample_command(
     )
     columns = {"night": np.arange(nights, dtype=np.int64), **raids}
     if out is not None:
-        _write_table(out, columns)
-        console.print(f"wrote {nights} nights to {out}", highlight=False)
+        write_table(out, columns)
+        console.print(f"wrote {nights} nights to {out}", highlight=False, markup=False)
         return
-    table = Table(title=f"{nights} nights from {model.name} (seed {seed})")
+    table = Table(title=f"{nights} nights from {escape(model.name)} (seed {seed})")
     for name in columns:
         table.add_column(name, justify="right")
     for i in range(nights):

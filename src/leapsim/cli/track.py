@@ -6,34 +6,16 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
-from rich.table import Table
 
-from leapsim.atomic import write_with_atomic
 from leapsim.cli.app import app
 from leapsim.cli.console import console
 from leapsim.errors import InputError
-from leapsim.sensing.measurements import Detections
-from leapsim.tables import read_numeric_columns
-from leapsim.tracking.config import TrackerConfig, load_tracker_config
-from leapsim.tracking.metrics import ospa_gospa_series
-from leapsim.tracking.tracker import run_tracker
 
 metrics_app = typer.Typer(help="Score tracker output against truth.", no_args_is_help=True)
 app.add_typer(metrics_app, name="metrics")
 
 TRACK_COLUMNS = ("time", "track_id", "x", "y", "z", "vx", "vy", "vz")
-
-
-def _write_table(path: Path, table: pa.Table) -> None:
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        write_with_atomic(path, lambda tmp: pq.write_table(table, tmp))
-    else:
-        write_with_atomic(path, lambda tmp: pacsv.write_csv(table, tmp))
 
 
 @app.command("track")
@@ -47,6 +29,13 @@ def track(
     ] = None,
 ) -> None:
     """Track detections; write every confirmed track's state at every scan time."""
+    import numpy as np
+
+    from leapsim.sensing.measurements import Detections
+    from leapsim.tables import read_numeric_columns, write_table
+    from leapsim.tracking.config import TrackerConfig, load_tracker_config
+    from leapsim.tracking.tracker import run_tracker
+
     cfg = load_tracker_config(config) if config is not None else TrackerConfig()
     cols = read_numeric_columns(
         detections, ["time", "x", "y"], ["z", "sensor"], integer=["sensor"], nondecreasing="time"
@@ -73,10 +62,11 @@ def track(
     state = np.zeros((n, 6))
     state[:, :dim], state[:, 3 : 3 + dim] = result.state[:, :dim], result.state[:, dim:]
     arrays = [result.time, result.track_id, *(state[:, i] for i in range(6))]
-    _write_table(out, pa.table(dict(zip(TRACK_COLUMNS, arrays, strict=True))))
+    write_table(out, dict(zip(TRACK_COLUMNS, arrays, strict=True)))
     console.print(
         f"{k} detections in {np.unique(cols['time']).size} scans -> "
-        f"{np.unique(result.track_id).size} confirmed tracks; wrote {n} rows to {out}"
+        f"{np.unique(result.track_id).size} confirmed tracks; wrote {n} rows to {out}",
+        markup=False,
     )
 
 
@@ -93,6 +83,12 @@ def ospa_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """OSPA (and GOSPA, alpha = 2) between truth and tracks at every time, and their means."""
+    import numpy as np
+    from rich.table import Table
+
+    from leapsim.tables import read_numeric_columns
+    from leapsim.tracking.metrics import ospa_gospa_series
+
     if not c > 0:
         raise InputError.at(f"must be > 0, got {c}", field="--c")
     if not p >= 1:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from leapsim.scenario.geo import LocalFrame
-from leapsim.scenario.load import ResolvedScenario
 from leapsim.scenario.models import THREAT_FAMILIES
+from leapsim.scenario.resolve import ResolvedScenario
 from leapsim.sensing.sensors import DEFAULT_PFA, KINDS, SensorArrays
 
 FAMILY_CODE = {name: i for i, name in enumerate(THREAT_FAMILIES)}

@@ -1,22 +1,16 @@
-"""Load a scenario file, merge its catalogue with the built-in one and check every reference."""
+"""Load a scenario file (a path or ``builtin:NAME``), merge its catalogue with the built-in one
+and resolve every name it uses: :class:`ResolvedScenario` holds only checked references."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
 from leapsim.errors import InputError, Problem
 from leapsim.scenario.catalogue import builtin_catalogue, merge_catalogues
-from leapsim.scenario.loader import (
-    SourceMap,
-    did_you_mean,
-    format_field,
-    load_yaml_with_extends,
-    validate_model,
-)
+from leapsim.scenario.extends import BUILTIN_PREFIX, load_yaml_with_extends, scenario_path
 from leapsim.scenario.models import Catalogue, Scenario
+from leapsim.yaml_files import SourceMap, did_you_mean, format_field, validate_model
 
 BUILTIN_SCENARIOS = ("rzeszow_legacy", "rzeszow_leap")
 
@@ -30,8 +24,10 @@ class ResolvedScenario:
     file: str
 
 
-def load_scenario(path: str | os.PathLike[str]) -> ResolvedScenario:
-    """Load and validate a scenario YAML file; raise :class:`InputError` listing every problem."""
+def load_scenario(spec: str | os.PathLike[str]) -> ResolvedScenario:
+    """Load and validate a scenario file, or ``builtin:NAME``; raise :class:`InputError` listing
+    every problem."""
+    path = scenario_path(spec)
     file = str(path)
     data, smap = load_yaml_with_extends(path)
     scenario = validate_model(Scenario, data, smap, file)
@@ -43,15 +39,8 @@ def load_scenario(path: str | os.PathLike[str]) -> ResolvedScenario:
 
 
 def builtin_scenario(name: str) -> ResolvedScenario:
-    """One of the scenarios shipped with leapsim (:data:`BUILTIN_SCENARIOS`)."""
-    if name not in BUILTIN_SCENARIOS:
-        hint = (
-            did_you_mean(name, BUILTIN_SCENARIOS) or f"choose from {', '.join(BUILTIN_SCENARIOS)}"
-        )
-        raise InputError.at(f"no built-in scenario {name!r}", hint=hint)
-    ref = resources.files("leapsim.scenario") / "data" / f"{name}.yaml"
-    with resources.as_file(ref) as path:
-        return load_scenario(Path(path))
+    """A scenario shipped with leapsim (the demo's two are :data:`BUILTIN_SCENARIOS`)."""
+    return load_scenario(f"{BUILTIN_PREFIX}{name}")
 
 
 def _reference_problems(
