@@ -95,7 +95,8 @@ def test_bad_config_and_metric_arguments_exit_2(cli, tmp_path):
     cfg.write_text("confirm_m: 3\ngate_probablity: 0.9\nconfirm_n: 2\n")
     r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
     assert r.exit_code == 2
-    assert "tracker.yaml:2: gate_probablity: unknown setting" in r.stderr
+    assert "tracker.yaml:2: gate_probablity: unknown key" in r.stderr
+    assert "did you mean 'gate_probability'" in r.stderr
     cfg.write_text("max_misses: 2\nconfirm_m: 3\nconfirm_n: 2\n")
     r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
     assert r.exit_code == 2 and "tracker.yaml:2: confirm_m" in r.stderr

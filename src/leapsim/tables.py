@@ -20,6 +20,8 @@ from leapsim.atomic import write_with_atomic
 from leapsim.errors import InputError
 
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
+#: Largest whole number a column may hold: every integer up to it is exact in float64.
+MAX_WHOLE = 2**53
 
 
 def _row_label(path: Path, index: int) -> int:
@@ -40,6 +42,10 @@ def read_arrow_table(path: str | os.PathLike[str]) -> pa.Table:
         raise InputError.at(
             f"cannot read table: {exc}", file=str(p), hint="expected CSV with a header or Parquet"
         ) from None
+    except UnicodeDecodeError:
+        raise InputError.at(
+            "cannot read table: the header is not UTF-8 text", file=str(p), line=1
+        ) from None
 
 
 def read_numeric_columns(
@@ -49,17 +55,26 @@ def read_numeric_columns(
     *,
     integer: Sequence[str] = (),
     nondecreasing: str | None = None,
+    max_abs: Mapping[str, float] | None = None,
 ) -> dict[str, np.ndarray]:
     """Read numeric columns from a CSV/Parquet file and validate them.
 
     Returns a dict of float64 arrays (int64 for columns listed in ``integer``); optional columns
     that are absent are left out. Raises :class:`InputError` naming the column and row for a
-    missing required column, a non-numeric or NaN value, or (``nondecreasing``) a time column that
-    goes backwards.
+    repeated or missing required column, a non-numeric or NaN value, a value beyond
+    ``max_abs[column]`` in size, or (``nondecreasing``) a time column that goes backwards.
     """
     p = Path(path)
     table = read_arrow_table(p)
     names = set(table.column_names)
+    repeated = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
+    if repeated:
+        raise InputError.at(
+            f"column(s) {', '.join(repr(c) for c in repeated)} given more than once",
+            file=str(p),
+            line=1,
+            hint="keep one column of each name",
+        )
     missing = [c for c in required if c not in names]
     if missing:
         raise InputError.at(
@@ -87,13 +102,23 @@ def read_numeric_columns(
                 field=name,
                 hint=f"{bad.size} bad row(s) in all; every row needs a finite number",
             )
+        limit = (max_abs or {}).get(name)
+        if limit is not None and np.any(np.abs(values) > limit):
+            row = int(np.flatnonzero(np.abs(values) > limit)[0])
+            raise InputError.at(
+                f"column {name!r} holds {values[row]:g}, beyond ±{limit:g}",
+                file=str(p),
+                line=_row_label(p, row),
+                field=name,
+                hint="check the unit",
+            )
         if name in integer:
-            if np.any(values != np.round(values)):
-                row = int(np.flatnonzero(values != np.round(values))[0])
+            wrong = np.flatnonzero((values != np.round(values)) | (np.abs(values) > MAX_WHOLE))
+            if wrong.size:
                 raise InputError.at(
-                    f"column {name!r} must hold whole numbers",
+                    f"column {name!r} must hold whole numbers within ±{MAX_WHOLE:,}",
                     file=str(p),
-                    line=_row_label(p, row),
+                    line=_row_label(p, int(wrong[0])),
                     field=name,
                 )
             values = values.astype(np.int64)

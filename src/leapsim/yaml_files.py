@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 import types
 import typing
 from collections.abc import Iterable
@@ -30,7 +31,7 @@ from typing import Any, TypeVar, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from leapsim.errors import InputError, Problem
+from leapsim.errors import InputError, Problem, quoted
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Path_ = tuple[Any, ...]
@@ -127,12 +128,9 @@ _Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yam
 _Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
 
 
-def _shown(node: yaml.Node, limit: int = 24) -> str:
-    """A scalar's text for a message, shortened (``99999…999 (5,000 characters)``)."""
-    text = str(node.value) if isinstance(node, yaml.ScalarNode) else f"this {node.id}"
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[: limit // 2]}…{text[-4:]} ({len(text):,} characters)"
+def _shown(node: yaml.Node) -> str:
+    """A value's text for a message, shortened when long."""
+    return quoted(str(node.value)) if isinstance(node, yaml.ScalarNode) else f"this {node.id}"
 
 
 def _path_to(root: yaml.Node, target: yaml.Node) -> Path_ | None:
@@ -421,10 +419,22 @@ def validation_problems(
             )
         elif kind == "value_error":
             message = message.removeprefix("Value error, ")
+            data_loc = _named_field(model, data_loc, message)
+            where, line = smap.locate(data_loc, file)
         problems.append(
             Problem(message, file=where, line=line, field=format_field(data_loc) or None, hint=hint)
         )
     return problems
+
+
+def _named_field(model: type[BaseModel], loc: Path_, message: str) -> Path_:
+    """A check of a whole model whose message starts with one of its fields (``confirm_m must
+    not exceed confirm_n``) is reported at that field."""
+    owner = _model_at(model, loc)
+    subject = re.match(r"\w+", message)
+    if owner is not None and subject is not None and subject[0] in owner.model_fields:
+        return (*loc, subject[0])
+    return loc
 
 
 def validate_model(model: type[ModelT], data: Any, smap: SourceMap, file: str) -> ModelT:

@@ -16,6 +16,9 @@ metrics_app = typer.Typer(help="Score tracker output against truth.", no_args_is
 app.add_typer(metrics_app, name="metrics")
 
 TRACK_COLUMNS = ("time", "track_id", "x", "y", "z", "vx", "vy", "vz")
+#: Valid range of the tables' numbers: positions in local ENU metres within ±1e8 m (far beyond
+#: any theatre), times within ±1e10 s (epoch seconds fit).
+LIMITS = {"x": 1e8, "y": 1e8, "z": 1e8, "time": 1e10}
 
 
 @app.command("track")
@@ -33,12 +36,18 @@ def track(
 
     from leapsim.sensing.measurements import Detections
     from leapsim.tables import read_numeric_columns, write_table
-    from leapsim.tracking.config import TrackerConfig, load_tracker_config
+    from leapsim.tracking.config import TrackerConfig
     from leapsim.tracking.tracker import run_tracker
+    from leapsim.yaml_files import load_model
 
-    cfg = load_tracker_config(config) if config is not None else TrackerConfig()
+    cfg = TrackerConfig() if config is None else load_model(TrackerConfig, config)
     cols = read_numeric_columns(
-        detections, ["time", "x", "y"], ["z", "sensor"], integer=["sensor"], nondecreasing="time"
+        detections,
+        ["time", "x", "y"],
+        ["z", "sensor"],
+        integer=["sensor"],
+        nondecreasing="time",
+        max_abs=LIMITS,
     )
     dim = cfg.dim or (3 if "z" in cols else 2)
     if dim == 3 and "z" not in cols:
@@ -94,10 +103,20 @@ def ospa_command(
     if not p >= 1:
         raise InputError.at(f"must be >= 1, got {p}", field="--p")
     t_cols = read_numeric_columns(
-        truth, ["time", "target_id", "x", "y"], ["z"], integer=["target_id"], nondecreasing="time"
+        truth,
+        ["time", "target_id", "x", "y"],
+        ["z"],
+        integer=["target_id"],
+        nondecreasing="time",
+        max_abs=LIMITS,
     )
     k_cols = read_numeric_columns(
-        tracks, ["time", "track_id", "x", "y"], ["z"], integer=["track_id"], nondecreasing="time"
+        tracks,
+        ["time", "track_id", "x", "y"],
+        ["z"],
+        integer=["track_id"],
+        nondecreasing="time",
+        max_abs=LIMITS,
     )
     axes = ["x", "y", "z"] if "z" in t_cols and "z" in k_cols else ["x", "y"]
     series = ospa_gospa_series(
