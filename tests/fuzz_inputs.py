@@ -14,6 +14,7 @@ another exception, a case running past :data:`CASE_SECONDS` — fails the test w
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import copy
 import csv
@@ -22,6 +23,7 @@ import json
 import math
 import os
 import signal
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -52,7 +54,12 @@ def time_limit(seconds: float = CASE_SECONDS) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def outcome(call: Callable[[], Any]) -> str:
+#: Outcomes per input kind in this process; written as JSON at exit to the file named by
+#: ``LEAPSIM_FUZZ_COUNTS`` (``bench/fuzz.py`` reads it).
+COUNTS: dict[str, Counter] = defaultdict(Counter)
+
+
+def outcome(kind: str, call: Callable[[], Any]) -> str:
     """Run ``call``: ``"ok"``, or ``"input error"`` for an :class:`InputError` whose problems
     each name a file and say what is wrong; any other exception propagates."""
     try:
@@ -65,8 +72,20 @@ def outcome(call: Callable[[], Any]) -> str:
             assert problem.message.strip(), f"a problem without a message: {problem!r}"
             text = str(problem)
             assert text.startswith(problem.file), text
-        return "input error"
-    return "ok"
+        result = "input error"
+    else:
+        result = "ok"
+    COUNTS[kind][result] += 1
+    return result
+
+
+def _write_counts() -> None:
+    target = os.environ.get("LEAPSIM_FUZZ_COUNTS")
+    if target:
+        Path(target).write_text(json.dumps(COUNTS))
+
+
+atexit.register(_write_counts)
 
 
 # --- values and snippets that break things ---------------------------------------------------

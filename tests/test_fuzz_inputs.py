@@ -101,7 +101,7 @@ def scenario_files(draw: st.DrawFn) -> tuple[bytes, object]:
 
 @given(case=scenario_files())
 @fuzz_settings("scenario")
-def test_fuzzed_scenarios_load_and_compile_or_name_the_problem(work, case):
+def test_fuzz_scenario(work, case):
     """``leapsim validate``/``run``: load, resolve, then compile every scenario accepted."""
     from leapsim.engine import compile_scenario
     from leapsim.scenario import load_scenario
@@ -109,7 +109,7 @@ def test_fuzzed_scenarios_load_and_compile_or_name_the_problem(work, case):
     data, _ = case
     path = write(work / "scen" / "case.yaml", data)
     write(work / "scen" / "other.yaml", "extends: case.yaml\nname: other\n")
-    outcome(lambda: compile_scenario(load_scenario(path)))
+    outcome("scenario", lambda: compile_scenario(load_scenario(path)))
 
 
 # --- catalogue YAML ---------------------------------------------------------------------------
@@ -121,12 +121,12 @@ CATALOGUE = yaml.safe_load(
 
 @given(data=st.data())
 @fuzz_settings("catalogue")
-def test_fuzzed_catalogues(work, data):
+def test_fuzz_catalogue(work, data):
     from leapsim.scenario import load_catalogue
 
     doc = data.draw(mutated_document(CATALOGUE, max_mutations=4))
     path = write(work / "catalogue.yaml", data.draw(mutated_bytes(dump_yaml(doc))))
-    outcome(lambda: load_catalogue(path))
+    outcome("catalogue", lambda: load_catalogue(path))
 
 
 # --- campaign config --------------------------------------------------------------------------
@@ -173,13 +173,17 @@ def campaign_base(params) -> dict:
 
 @given(data=st.data())
 @fuzz_settings("campaign")
-def test_fuzzed_campaign_configs(work, leap_params, data):
+def test_fuzz_campaign(work, leap_params, data):
     """``leapsim campaign --config``: load against the scenario, then compile the plan."""
     from leapsim.campaign import compile_plan, load_campaign_config
 
     doc = data.draw(mutated_document(campaign_base(leap_params)))
     path = write(work / "campaign.yaml", data.draw(mutated_bytes(dump_yaml(doc))))
-    outcome(lambda: compile_plan(leap_params, load_campaign_config(path, leap_params), 30))
+
+    def load_and_plan():
+        compile_plan(leap_params, load_campaign_config(path, leap_params), 30)
+
+    outcome("campaign", load_and_plan)
 
 
 # --- tracker config, detections and truth tables ---------------------------------------------
@@ -226,29 +230,29 @@ def valid_tables(work) -> dict[str, Path]:
 
 @given(data=st.data())
 @fuzz_settings("tracker")
-def test_fuzzed_tracker_configs(work, valid_tables, data):
+def test_fuzz_tracker(work, valid_tables, data):
     """``leapsim track --config``: the tracker runs with every accepted setting."""
     from leapsim.cli.track import track
 
     doc = data.draw(mutated_document(TRACKER))
     path = write(work / "tracker.yaml", data.draw(mutated_bytes(dump_yaml(doc))))
-    outcome(lambda: track(valid_tables["det"], work / "t_out.csv", path))
+    outcome("tracker", lambda: track(valid_tables["det"], work / "t_out.csv", path))
 
 
 @given(data=st.data())
 @fuzz_settings("detections")
-def test_fuzzed_detection_tables(work, data):
+def test_fuzz_detections(work, data):
     """``leapsim track``: read the table, track, write."""
     from leapsim.cli.track import track
 
     rows = data.draw(mutated_rows(DETECTIONS))
     path = write(work / "det.csv", data.draw(mutated_bytes(csv_text(rows))))
-    outcome(lambda: track(path, work / "d_out.csv", None))
+    outcome("detections", lambda: track(path, work / "d_out.csv", None))
 
 
 @given(data=st.data(), fuzz_truth=st.booleans())
 @fuzz_settings("truth")
-def test_fuzzed_truth_and_track_tables(work, valid_tables, data, fuzz_truth):
+def test_fuzz_truth(work, valid_tables, data, fuzz_truth):
     """``leapsim metrics ospa``: a damaged truth table, or a damaged tracks table."""
     from leapsim.cli.track import ospa_command
 
@@ -256,7 +260,7 @@ def test_fuzzed_truth_and_track_tables(work, valid_tables, data, fuzz_truth):
     rows = data.draw(mutated_rows(base))
     path = write(work / "fuzzed.csv", data.draw(mutated_bytes(csv_text(rows))))
     truth, tracks = (path, valid_tables["tracks"]) if fuzz_truth else (valid_tables["truth"], path)
-    outcome(lambda: ospa_command(truth, tracks, 100.0, 1.0, True))
+    outcome("truth", lambda: ospa_command(truth, tracks, 100.0, 1.0, True))
 
 
 # --- threat model YAML and report tables -----------------------------------------------------
@@ -270,13 +274,17 @@ THREAT_MODEL = yaml.safe_load(
 
 @given(data=st.data())
 @fuzz_settings("threat_model")
-def test_fuzzed_threat_models(work, data):
+def test_fuzz_threat_model(work, data):
     """``leapsim threat sample`` / ``campaign --threat-model``: load, then sample nights."""
     from leapsim.threats import load_threat_model, sample_raids
 
     doc = data.draw(mutated_document(THREAT_MODEL))
     path = write(work / "model.yaml", data.draw(mutated_bytes(dump_yaml(doc))))
-    outcome(lambda: sample_raids(load_threat_model(path), 5, np.random.default_rng(0)))
+
+    def load_and_sample():
+        sample_raids(load_threat_model(path), 5, np.random.default_rng(0))
+
+    outcome("threat_model", load_and_sample)
 
 
 REPORT_HEADER = [
@@ -313,13 +321,13 @@ REPORTS = report_rows()
 
 @given(data=st.data())
 @fuzz_settings("reports")
-def test_fuzzed_report_tables(work, data):
+def test_fuzz_reports(work, data):
     """``leapsim threat fit``: read the report rows, then fit a model to them."""
     from leapsim.threats import fit_threat_model, read_reports
 
     rows = data.draw(mutated_rows(REPORTS, max_mutations=6))
     path = write(work / "reports.csv", data.draw(mutated_bytes(csv_text(rows))))
-    outcome(lambda: fit_threat_model(read_reports(path)))
+    outcome("reports", lambda: fit_threat_model(read_reports(path)))
 
 
 # --- WTA instance files -----------------------------------------------------------------------
@@ -332,7 +340,7 @@ HEADERS = ["100000 100000 3", "3 2 1000000000000", "1 1 0", "0 0 0", "-1 2 3", "
 
 @given(data=st.data(), header=st.sampled_from([None, None, *HEADERS]))
 @fuzz_settings("wta")
-def test_fuzzed_wta_instances(work, data, header):
+def test_fuzz_wta(work, data, header):
     """``leapsim wta solve``: read the instance, then solve it (greedy)."""
     from leapsim.c2.wta import read_instance, solve
 
@@ -341,7 +349,7 @@ def test_fuzzed_wta_instances(work, data, header):
     if header is not None:
         text = header + "\n" + text.split("\n", 1)[1]
     path = write(work / "wta.txt", data.draw(mutated_bytes(text)))
-    outcome(lambda: solve(read_instance(path), method="greedy", time_limit=1.0))
+    outcome("wta", lambda: solve(read_instance(path), method="greedy", time_limit=1.0))
 
 
 # --- results folders for the report -----------------------------------------------------------
@@ -376,7 +384,7 @@ def _damage_parquet(path: Path, op: str, column: int) -> None:
 
 @given(data=st.data())
 @fuzz_settings("results")
-def test_fuzzed_results_folders(work, results_bases, data):
+def test_fuzz_results(work, results_bases, data):
     """``leapsim report``: a results folder with a file missing, cut short, damaged, or holding
     wrong values, renders or names the file at fault."""
     from leapsim.report import build_report
@@ -409,7 +417,7 @@ def test_fuzzed_results_folders(work, results_bases, data):
             parquet_op = data.draw(st.sampled_from(["drop", "text", "null", "empty", "nan"]))
             with contextlib.suppress(pa.ArrowInvalid, OSError):  # damaged by the first change
                 _damage_parquet(target, parquet_op, data.draw(st.integers(0, 50)))
-    outcome(lambda: build_report([folder]))
+    outcome("results", lambda: build_report([folder]))
 
 
 # --- through the command line -----------------------------------------------------------------

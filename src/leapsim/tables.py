@@ -35,9 +35,9 @@ def read_arrow_table(path: str | os.PathLike[str]) -> pa.Table:
     if not p.is_file():
         raise InputError.at("file not found", file=str(p))
     try:
-        if p.suffix.lower() in _PARQUET_SUFFIXES:
-            return pq.read_table(p)
-        return pacsv.read_csv(p)
+        table = pq.read_table(p) if p.suffix.lower() in _PARQUET_SUFFIXES else pacsv.read_csv(p)
+        table.column_names  # noqa: B018 - decoded lazily: a non-UTF-8 header fails here
+        return table
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError.at(
             f"cannot read table: {exc}", file=str(p), hint="expected CSV with a header or Parquet"

@@ -37,9 +37,14 @@ MODULE_OF_COMMAND = {
 
 def load_commands(argv: list[str] | None = None) -> None:
     """Register the commands on :data:`app`: only the module of the command that ``argv`` names
-    (its first word), or every module (``--help``, no command, an unknown word)."""
+    (its first word), none for ``--version``, else every module (``--help``, an unknown word)."""
     first = argv[0] if argv else None
-    names = (MODULE_OF_COMMAND[first],) if first in MODULE_OF_COMMAND else COMMAND_MODULES
+    if first == "--version":
+        names: tuple[str, ...] = ()
+    elif first in MODULE_OF_COMMAND:
+        names = (MODULE_OF_COMMAND[first],)
+    else:
+        names = COMMAND_MODULES
     for name in names:
         importlib.import_module(f"leapsim.cli.{name}")
 

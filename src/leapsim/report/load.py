@@ -98,6 +98,12 @@ def _check_numbers(values: Any, file: Path, field: str, *, nullable: bool = True
             raise InputError.at("expected a number", file=str(file), field=f"{field}[{i}]")
 
 
+def _optional(obj: dict, key: str, kind: type, file: Path, where: str) -> None:
+    """``obj[key]``, where given and not null, is of ``kind``."""
+    if obj.get(key) is not None:
+        _need(obj, key, kind, file, where)
+
+
 def _check_stats(block: Any, file: Path, where: str) -> None:
     """Each entry of a ``metrics``/``columns`` block has mean and CI, and every statistic it
     holds (mean, CI, std, min, max, …) is a number or null."""
@@ -127,6 +133,8 @@ def _check_summary(summary: Any, file: Path) -> str:
             field="kind",
             hint="expected night or campaign",
         )
+    _optional(summary, "scenario", dict, file, "")
+    _optional(summary.get("scenario") or {}, "name", str, file, "scenario")
     runs = _need(summary, "runs", int, file, "")
     if runs < 1:
         raise InputError.at("must be at least 1", file=str(file), field="runs")
@@ -160,6 +168,7 @@ def _check_point(obj: Any, file: Path, where: str) -> None:
 def _check_scenario(scenario: Any, file: Path) -> None:
     if not isinstance(scenario, dict):
         raise InputError.at("expected a JSON object", file=str(file))
+    _optional(scenario, "name", str, file, "")
     if scenario.get("origin") is not None:
         _check_point(scenario["origin"], file, "origin")
     for group in ("sites", "sensors", "fire_units", "raids"):
