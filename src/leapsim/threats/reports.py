@@ -25,13 +25,17 @@ from pathlib import Path
 
 import numpy as np
 
-from leapsim.errors import InputError
+from leapsim.errors import InputError, quoted
 from leapsim.threats.families import FAMILIES, classify_model
 
 REQUIRED_COLUMNS = ("time_start", "time_end", "model", "launched")
 OPTIONAL_NUMBERS = ("destroyed", "not_reach_goal", "is_shahed")
 NATIONAL_CHANNELS = frozenset({"kpszsu", "generalstaff.ua", "cincafu"})
 _SOCIAL_HOSTS = frozenset({"t.me", "facebook.com", "www.facebook.com", "m.facebook.com"})
+#: Report dates must fall in these years (the reports start in 2022); a typo like 0001-01-01
+#: would otherwise stretch the fit window over millennia.
+REPORT_YEARS = (2000, 2100)
+_YEARS = f"{REPORT_YEARS[0]} to {REPORT_YEARS[1]}"
 _TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
 
@@ -73,11 +77,14 @@ def source_channel(source: str) -> str:
 
 
 def parse_time(text: str) -> np.datetime64 | None:
-    """Parse ``YYYY-MM-DD`` or ``YYYY-MM-DD H:MM[:SS]`` to ``datetime64[m]`` (None if invalid)."""
+    """Parse ``YYYY-MM-DD`` or ``YYYY-MM-DD H:MM[:SS]`` to ``datetime64[m]`` (None if invalid or
+    outside :data:`REPORT_YEARS`)."""
     m = _TIME.fullmatch(text.strip())
     if m is None:
         return None
     year, month, day, hour, minute, _ = m.groups()
+    if not REPORT_YEARS[0] <= int(year) <= REPORT_YEARS[1]:
+        return None
     try:
         stamp = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0))
     except ValueError:
@@ -96,7 +103,7 @@ def _number(text: str, *, file: str, line: int, column: str) -> float:
         value = math.nan
     if not math.isfinite(value) or value < 0 or value != round(value):
         raise InputError.at(
-            f"{text!r} is not a count",
+            f"{quoted(text)} is not a count",
             file=file,
             line=line,
             field=column,
@@ -159,21 +166,21 @@ def read_reports(path: str | os.PathLike[str]) -> ReportRows:
         start = parse_time(cell("time_start"))
         if start is None:
             raise InputError.at(
-                f"cannot read the date {cell('time_start')!r}",
+                f"cannot read the date {quoted(cell('time_start'))}",
                 file=file,
                 line=line,
                 field="time_start",
-                hint="use YYYY-MM-DD or YYYY-MM-DD HH:MM",
+                hint=f"use YYYY-MM-DD or YYYY-MM-DD HH:MM, years {_YEARS}",
             )
         end_text = cell("time_end")
         end = parse_time(end_text) if end_text.strip() else start
         if end is None:
             raise InputError.at(
-                f"cannot read the date {end_text!r}",
+                f"cannot read the date {quoted(end_text)}",
                 file=file,
                 line=line,
                 field="time_end",
-                hint="use YYYY-MM-DD or YYYY-MM-DD HH:MM, or leave it empty",
+                hint=f"use YYYY-MM-DD or YYYY-MM-DD HH:MM, years {_YEARS}, or leave it empty",
             )
         if end < start:
             raise InputError.at(
