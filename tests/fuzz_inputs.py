@@ -222,12 +222,37 @@ def _get(obj: Any, path: tuple) -> Any:
     return obj
 
 
+def nudged(value: Any) -> st.SearchStrategy:
+    """A plausible replacement for a number: same type, mostly within twice its size, sometimes
+    at an edge (0, one past, ten times)."""
+    if isinstance(value, bool):
+        return st.booleans()
+    if isinstance(value, int):
+        near = st.integers(0, max(2 * abs(value), 10))
+        edge = st.sampled_from([0, 1, value - 1, value + 1, 10 * value])
+    else:
+        near = st.floats(min_value=abs(value) / 2, max_value=2 * abs(value))
+        edge = st.sampled_from([0.0, 1e-9, value / 10, value * (1 + 1e-9), 10 * value])
+    return st.sampled_from([near, near, near, edge]).flatmap(lambda s: s)
+
+
 @st.composite
 def mutated_document(draw: st.DrawFn, base: Any, max_mutations: int = 3) -> Any:
-    """``base`` (a parsed YAML/JSON document) with 1 to ``max_mutations`` random changes."""
+    """``base`` (a parsed YAML/JSON document) with 1 to ``max_mutations`` random changes: half
+    the time only numbers nudged (most such documents stay valid and reach the code behind the
+    loader), else anything changed (types, keys, structure)."""
     doc = copy.deepcopy(base)
+    mild = draw(st.booleans())
     for _ in range(draw(st.integers(1, max_mutations))):
         paths = _paths(doc)
+        if mild:
+            numbers = [
+                p for p in paths if p and isinstance(_get(doc, p), int | float) and _get(doc, p)
+            ]
+            if numbers:
+                path = draw(st.sampled_from(numbers))
+                _get(doc, path[:-1])[path[-1]] = draw(nudged(_get(doc, path)))
+            continue
         path = draw(st.sampled_from(paths))
         op = draw(st.sampled_from(["replace", "replace", "delete", "add", "wrap", "copy"]))
         if not path:

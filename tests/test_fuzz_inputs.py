@@ -93,10 +93,10 @@ EXTENDS = ["case.yaml", "other.yaml", "builtin:rzeszow_base", "builtin:nope", "m
 @st.composite
 def scenario_files(draw: st.DrawFn) -> tuple[bytes, object]:
     doc = draw(mutated_document(draw(st.sampled_from(SCENARIO_BASES))))
-    extends = draw(st.sampled_from([None, None, None, *EXTENDS]))
+    extends = draw(st.sampled_from([None] * 12 + EXTENDS))
     if extends is not None and isinstance(doc, dict):
         doc["extends"] = extends
-    return draw(mutated_bytes(dump_yaml(doc))), extends
+    return draw(mutated_bytes(dump_yaml(doc), chance=0.2)), extends
 
 
 @given(case=scenario_files())
@@ -334,6 +334,7 @@ def test_fuzz_reports(work, data):
 
     rows = data.draw(mutated_rows(REPORTS, max_mutations=6))
     path = write(work / "reports.csv", data.draw(mutated_bytes(csv_text(rows))))
+
     def fit_save_load_sample():
         save_threat_model(fit_threat_model(read_reports(path)), work / "fitted.yaml")
         sample_raids(load_threat_model(work / "fitted.yaml"), 3, np.random.default_rng(0))
@@ -349,16 +350,27 @@ WTA = [["2", "3", "2"], ["10"], ["5.5"], ["1"]] + [
 HEADERS = ["100000 100000 3", "3 2 1000000000000", "1 1 0", "0 0 0", "-1 2 3", "2 3", "2 3 1 4"]
 
 
-@given(data=st.data(), header=st.sampled_from([None, None, *HEADERS]))
+@st.composite
+def wta_instances(draw: st.DrawFn) -> list[list[str]]:
+    """A valid instance of up to 6 types x 6 targets, with edge values (0 and 1) likely."""
+    m, n, mu = draw(st.integers(1, 6)), draw(st.integers(1, 6)), draw(st.integers(0, 4))
+    value = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0, 1e6))
+    pk = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0, 1))
+    rows = [[str(m), str(n), str(mu)]] + [[repr(draw(value))] for _ in range(n)]
+    return rows + [[str(i), str(j), repr(draw(pk))] for i in range(m) for j in range(n)]
+
+
+@given(data=st.data(), how=st.sampled_from(["valid", "valid", "damaged", "header"]))
 @fuzz_settings("wta")
-def test_fuzz_wta(work, data, header):
+def test_fuzz_wta(work, data, how):
     """``leapsim wta solve``: read the instance, then solve it (greedy)."""
     from leapsim.c2.wta import read_instance, solve
 
-    rows = data.draw(mutated_rows(WTA))
+    base = data.draw(st.one_of(st.just(WTA), wta_instances()))
+    rows = data.draw(mutated_rows(base)) if how == "damaged" else base
     text = "\n".join(" ".join(r) for r in rows) + "\n"
-    if header is not None:
-        text = header + "\n" + text.split("\n", 1)[1]
+    if how == "header":
+        text = data.draw(st.sampled_from(HEADERS)) + "\n" + text.split("\n", 1)[1]
     path = write(work / "wta.txt", data.draw(mutated_bytes(text)))
     outcome("wta", lambda: solve(read_instance(path), method="greedy", time_limit=1.0))
 
