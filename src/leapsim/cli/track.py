@@ -102,21 +102,16 @@ def ospa_command(
         raise InputError.at(f"must be > 0, got {c}", field="--c")
     if not p >= 1:
         raise InputError.at(f"must be >= 1, got {p}", field="--p")
-    t_cols = read_numeric_columns(
-        truth,
-        ["time", "target_id", "x", "y"],
-        ["z"],
-        integer=["target_id"],
-        nondecreasing="time",
-        max_abs=LIMITS,
-    )
-    k_cols = read_numeric_columns(
-        tracks,
-        ["time", "track_id", "x", "y"],
-        ["z"],
-        integer=["track_id"],
-        nondecreasing="time",
-        max_abs=LIMITS,
+    t_cols, k_cols = (
+        read_numeric_columns(
+            path,
+            ["time", ids, "x", "y"],
+            ["z"],
+            integer=[ids],
+            nondecreasing="time",
+            max_abs=LIMITS,
+        )
+        for path, ids in ((truth, "target_id"), (tracks, "track_id"))
     )
     axes = ["x", "y", "z"] if "z" in t_cols and "z" in k_cols else ["x", "y"]
     series = ospa_gospa_series(
