@@ -46,14 +46,14 @@ def heavy_modules_after(*args: str) -> list[str]:
         ("threat", "sample", "--help"),
         ("report", "--help"),
         ("wta", "solve", "--help"),
-        pytest.param(
-            ("--help",),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="cli/run.py and cli/campaign.py import the engine at module level until "
-                "the Study rewrite lands (issue 11 §2); then this must pass",
-            ),
-        ),
+        ("--help",),
+        ("validate", "--help"),
+        ("run", "--help"),
+        ("demo", "--help"),
+        ("campaign", "--help"),
+        ("plan", "--help"),
+        ("requirements", "--help"),
+        ("coalition", "--help"),
     ],
     ids=" ".join,
 )

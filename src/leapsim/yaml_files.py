@@ -75,6 +75,13 @@ class SourceMap:
         out._lines = {p: v for p, v in self._lines.items() if not (p and p[0] in keys)}
         return out
 
+    def subtree(self, prefix: Path_) -> SourceMap:
+        """The paths under ``prefix``, with the prefix removed (a mapping nested in a file)."""
+        out = SourceMap()
+        n = len(prefix)
+        out._lines = {p[n:]: v for p, v in self._lines.items() if p[:n] == tuple(prefix)}
+        return out
+
     def merged(self, other: SourceMap) -> SourceMap:
         out = SourceMap()
         out._lines = {**self._lines, **other._lines}

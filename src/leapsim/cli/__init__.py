@@ -20,7 +20,17 @@ from leapsim.cli.console import print_error
 from leapsim.errors import InputError
 
 # Each module registers its commands on ``app`` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("run", "threat", "track", "report", "campaign", "wta")
+COMMAND_MODULES: tuple[str, ...] = (
+    "run",
+    "threat",
+    "track",
+    "report",
+    "campaign",
+    "wta",
+    "plan",
+    "requirements",
+    "coalition",
+)
 #: The module of each command (group) name, so that ``leapsim track …`` imports only one module.
 MODULE_OF_COMMAND = {
     "validate": "run",
@@ -32,6 +42,9 @@ MODULE_OF_COMMAND = {
     "report": "report",
     "campaign": "campaign",
     "wta": "wta",
+    "plan": "plan",
+    "requirements": "requirements",
+    "coalition": "coalition",
 }
 
 

@@ -19,6 +19,9 @@ import pyarrow.parquet as pq
 from leapsim.errors import InputError
 
 STAT_KEYS = ("mean", "ci_low", "ci_high")
+#: Folders of the decision layers (plan search, requirements, coalitions): a summary.json of
+#: their own (docs/plan.md, docs/procurement.md), a scenario.json for the map (plan), no runs.
+DECISION_KINDS = ("plan", "requirements", "coalition")
 FATES = ("killed", "leaked", "airborne", "not_launched")
 OUTCOMES = ("kill", "miss", "overtaken")
 
@@ -28,7 +31,7 @@ class ResultFolder:
     """One results folder: the parsed files the report needs."""
 
     path: Path
-    kind: str  # "night" or "campaign"
+    kind: str  # "night", "campaign", or a decision layer's (DECISION_KINDS)
     summary: dict[str, Any]
     scenario: dict[str, Any]
     replay: dict[str, Any] | None
@@ -296,10 +299,13 @@ def load_result(folder: str | Path) -> ResultFolder:
         raise InputError.at(
             "results folder not found" if not path.exists() else "not a folder",
             file=str(path),
-            hint="give a folder written by `leapsim run --out DIR` or `leapsim campaign --out DIR`",
+            hint="give a folder written by `leapsim run`, `campaign`, `plan`, `requirements` or "
+            "`coalition` with --out DIR",
         )
     summary_file = path / "summary.json"
     summary = read_json(summary_file)
+    if isinstance(summary, dict) and summary.get("kind") in DECISION_KINDS:
+        return _decision_folder(path, summary, summary_file)
     kind = _check_summary(summary, summary_file)
     scenario_file = path / "scenario.json"
     scenario = read_json(scenario_file)
@@ -326,6 +332,27 @@ def load_result(folder: str | Path) -> ResultFolder:
         )
         _check_grid(nights, nights_file, summary["runs"], summary["nights"])
     return ResultFolder(path, kind, summary, scenario, replay, runs, nights)
+
+
+def _decision_folder(path: Path, summary: dict, file: Path) -> ResultFolder:
+    """A plan, requirements or coalition folder: its summary, and the plan's map."""
+    kind = summary["kind"]
+    need = {"plan": ("front", "chosen", "objectives"), "requirements": ("axes", "frontier"),
+            "coalition": ("nations", "grand_coalition", "coalitions")}[kind]  # fmt: skip
+    for key in need:
+        if key not in summary:
+            raise InputError.at(
+                "missing",
+                file=str(file),
+                field=key,
+                hint=f"a {kind} results folder is written by `leapsim {kind}`",
+            )
+    scenario: dict[str, Any] = {}
+    if kind == "plan":
+        scenario_file = path / "scenario.json"
+        scenario = read_json(scenario_file)
+        _check_scenario(scenario, scenario_file)
+    return ResultFolder(path, kind, summary, scenario, None, None, None)
 
 
 def _check_grid(nights: dict[str, np.ndarray], file: Path, runs: int, n_nights: int) -> None:

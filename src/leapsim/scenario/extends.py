@@ -56,25 +56,30 @@ def scenario_path(spec: str | os.PathLike[str]) -> Path:
 def load_yaml_with_extends(path: str | os.PathLike[str]) -> tuple[dict[str, Any], SourceMap]:
     """Read a YAML mapping, following ``extends:`` chains (child keys replace the base's)."""
     p = Path(path)
-    seen: list[Path] = []
+    return extend_mapping(*_read_mapping(p), p)
+
+
+def _read_mapping(path: Path) -> tuple[dict[str, Any], SourceMap]:
+    layer, layer_map = read_yaml(path)
+    if layer is None:
+        layer = {}
+    if not isinstance(layer, dict):
+        raise InputError.at("expected a mapping of keys to values", file=str(path), line=1)
+    return layer, layer_map
+
+
+def extend_mapping(
+    layer: dict[str, Any], layer_map: SourceMap, path: Path
+) -> tuple[dict[str, Any], SourceMap]:
+    """Follow the ``extends:`` chain of a mapping read from ``path`` (a whole file, or a mapping
+    inside one such as a plan study's inline scenario): the mapping's keys replace the base's,
+    and ``extends`` is relative to ``path``'s folder (or ``builtin:NAME``)."""
+    p = path
+    seen: list[Path] = [p.resolve()]
     data: dict[str, Any] = {}
     smap = SourceMap()
-    via: tuple[str, int | None] | None = None  # file and line of the extends: being followed
+    layer = dict(layer)
     while True:
-        resolved = p.resolve()
-        if via is not None and (resolved in seen or not p.is_file()):
-            cycle = resolved in seen
-            what = "loops back to a file already in the chain" if cycle else "not found"
-            hint = "break the cycle" if cycle else _extends_hint(p)
-            raise InputError.at(
-                f"extends: {p} {what}", file=via[0], line=via[1], field="extends", hint=hint
-            )
-        seen.append(resolved)
-        layer, layer_map = read_yaml(p)
-        if layer is None:
-            layer = {}
-        if not isinstance(layer, dict):
-            raise InputError.at("expected a mapping of keys to values", file=str(p), line=1)
         base = layer.pop("extends", None)
         overridden = set(data)
         for key, value in layer.items():
@@ -91,7 +96,7 @@ def load_yaml_with_extends(path: str | os.PathLike[str]) -> tuple[dict[str, Any]
                 line=line,
                 field="extends",
             )
-        via = (str(p), line)
+        via = (str(p), line)  # file and line of the extends: being followed
         if base.startswith(BUILTIN_PREFIX):
             name = base[len(BUILTIN_PREFIX) :]
             if name not in builtin_names():
@@ -105,6 +110,19 @@ def load_yaml_with_extends(path: str | os.PathLike[str]) -> tuple[dict[str, Any]
             p = builtin_path(name)
         else:
             p = p.parent / base
+        try:
+            resolved, found = p.resolve(), p.is_file()
+        except (OSError, ValueError):  # a name no file system accepts (a NUL byte, too long)
+            resolved, found = p, False
+        if resolved in seen or not found:
+            cycle = resolved in seen
+            what = "loops back to a file already in the chain" if cycle else "not found"
+            hint = "break the cycle" if cycle else _extends_hint(p)
+            raise InputError.at(
+                f"extends: {p} {what}", file=via[0], line=via[1], field="extends", hint=hint
+            )
+        seen.append(resolved)
+        layer, layer_map = _read_mapping(p)
 
 
 def _extends_hint(missing: Path) -> str:
