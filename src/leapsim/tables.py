@@ -30,22 +30,39 @@ def _row_label(path: Path, index: int) -> int:
 
 
 def read_arrow_table(path: str | os.PathLike[str]) -> pa.Table:
-    """Read a CSV or Parquet file into an Arrow table, or raise :class:`InputError`."""
+    """Read a CSV or Parquet file into an Arrow table, or raise :class:`InputError`. Messages
+    never quote the file's bytes (a binary file given as CSV is named as such)."""
     p = Path(path)
     if not p.is_file():
         raise InputError.at("file not found", file=str(p))
+    parquet = p.suffix.lower() in _PARQUET_SUFFIXES
+    if not parquet:
+        with open(p, "rb") as fh:
+            if b"\x00" in fh.read(8192):
+                raise InputError.at(
+                    "binary data, not a CSV text file", file=str(p), hint="give CSV or Parquet"
+                )
     try:
-        table = pq.read_table(p) if p.suffix.lower() in _PARQUET_SUFFIXES else pacsv.read_csv(p)
+        table = pq.read_table(p) if parquet else pacsv.read_csv(p)
         table.column_names  # noqa: B018 - decoded lazily: a non-UTF-8 header fails here
         return table
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError.at(
-            f"cannot read table: {exc}", file=str(p), hint="expected CSV with a header or Parquet"
+            f"cannot read table: {_without_content(str(exc))}",
+            file=str(p),
+            hint="expected CSV with a header, or Parquet",
         ) from None
     except UnicodeDecodeError:
         raise InputError.at(
             "cannot read table: the header is not UTF-8 text", file=str(p), line=1
         ) from None
+
+
+def _without_content(message: str) -> str:
+    """An Arrow error message without the row or value it quotes (``CSV parse error: Expected
+    3 columns, got 2: <row>`` keeps the part before the row)."""
+    first = message.splitlines()[0] if message else "unknown error"
+    return ": ".join(first.split(": ")[:2])
 
 
 def read_numeric_columns(

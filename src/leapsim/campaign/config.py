@@ -8,11 +8,12 @@ documented default (``docs/campaign.md``), so a campaign runs without one. Valid
 from __future__ import annotations
 
 import os
-from typing import Annotated, Literal
+from typing import Annotated
 
 import numpy as np
 from pydantic import Field
 
+from leapsim.choices import Pooling
 from leapsim.engine.params import EFFECTOR_KINDS, NightParams
 from leapsim.errors import InputError, Problem
 from leapsim.scenario.models import Euros, Probability, StrictModel
@@ -87,7 +88,7 @@ class Horizon(StrictModel):
 class CampaignConfig(StrictModel):
     """Everything about a campaign that is not in the scenario."""
 
-    pooling: Literal["national", "shared"] = "national"
+    pooling: Pooling = "national"
     start_month_offset: float = Field(
         default=0.0, ge=-600, le=600, description="Months after the threat model's fit window."
     )

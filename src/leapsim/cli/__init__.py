@@ -63,14 +63,36 @@ def load_commands(argv: list[str] | None = None) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    load_commands(sys.argv[1:])
+    """Console-script entry point: one error style for every failure a user can cause, bad
+    options included (``error: …`` on stderr, exit 2), never a traceback for bad input."""
+    argv = sys.argv[1:]
+    load_commands(argv)
+    sys.exit(invoke(argv))
+
+
+def invoke(argv: list[str]) -> int:
+    """Run the command line ``argv`` (commands already loaded) and return its exit status."""
+    from typer import Abort
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
     try:
-        app()
+        code = app(args=argv, standalone_mode=False)
+    except NoArgsIsHelpError:
+        app(args=[*argv, "--help"], standalone_mode=False)
+        return 2
     except InputError as exc:
         for problem in exc.problems:
             print_error(str(problem))
-        sys.exit(2)
+        return 2
+    except ClickException as exc:
+        command = exc.ctx.command_path if getattr(exc, "ctx", None) else "leapsim"
+        message = exc.format_message().replace("Value error, ", "")
+        print_error(f"{message} (see {command} --help)")
+        return exc.exit_code
+    except Abort:
+        print_error("aborted")
+        return 1
+    return code if isinstance(code, int) else 0
 
 
-__all__ = ["app", "load_commands", "main"]
+__all__ = ["app", "invoke", "load_commands", "main"]

@@ -1,18 +1,23 @@
-"""Rich consoles shared by the CLI commands, and the one way to print an error.
+"""Rich consoles shared by the CLI commands, and the one way to print an error or a JSON result.
 
-Neither console turns ``:name:`` into an emoji (``file.yaml:100:`` stays a line number). Text
-that comes from a user's files is printed as :class:`rich.text.Text` or escaped, never as markup,
-and control characters in it are shown escaped. Output that goes to a file or a pipe (not a
-terminal, and no ``COLUMNS`` set) is not wrapped, so tables keep whole names and numbers.
+Neither console interprets markup (``[bold]``) or emoji codes (``file.yaml:100:`` stays a line
+number), so text from a user's files prints as written; styles are given as
+:class:`rich.text.Text` spans. Control characters in error text are shown escaped. Output that
+goes to a file or a pipe (not a terminal, and no ``COLUMNS`` set) is not wrapped, so tables keep
+whole names and numbers.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
+
+from leapsim.atomic import json_safe
 
 _UNWRAPPED = 100_000  # columns of a console that writes to a file or a pipe
 
@@ -20,7 +25,7 @@ _UNWRAPPED = 100_000  # columns of a console that writes to a file or a pipe
 def _console(stderr: bool) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     piped = not stream.isatty() and "COLUMNS" not in os.environ
-    return Console(stderr=stderr, emoji=False, width=_UNWRAPPED if piped else None)
+    return Console(stderr=stderr, markup=False, emoji=False, width=_UNWRAPPED if piped else None)
 
 
 console = _console(stderr=False)
@@ -48,3 +53,14 @@ def print_error(message: str) -> None:
 def print_warning(message: str) -> None:
     """``warning: MESSAGE`` on stderr, printed literally."""
     _print_labelled("warning:", "yellow", message)
+
+
+def print_json(document: Any) -> None:
+    """The ``--json`` result: one strict JSON document on stdout (never ``NaN``/``Infinity``)."""
+    sys.stdout.write(json.dumps(json_safe(document), allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def ok_line(text: str) -> Text:
+    """``ok …``: the line a successful check prints."""
+    return Text.assemble(("ok", "green"), " ", text)

@@ -4,26 +4,41 @@ Heavy modules are imported inside the functions."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from leapsim.cli.console import err_console
+from leapsim.cli.console import err_console, print_json
 from leapsim.errors import InputError
 
 if TYPE_CHECKING:
-    from leapsim.experiments import Study, StudyResult
+    from leapsim.experiments import Executor, Study, StudyResult
 
 PARTIAL = ".partial"  # finished chunks of an unfinished study, inside its results folder
 
 
-def check_runs(runs: int) -> None:
-    if runs < 1:
-        raise InputError.at("--runs must be at least 1", field="runs")
+def check_results_folder(out: Path | None) -> None:
+    """``--out`` names a folder, or a path where one can be made: not a file, and no file on the
+    way to it (checked before any work starts)."""
+    if out is None:
+        return
+    for path in (out, *out.parents):
+        if path.exists() and not path.is_dir():
+            raise InputError.at(
+                "is a file, not a folder" if path == out else f"{path} is a file, not a folder",
+                file=str(out),
+                field="--out",
+                hint="give a results folder; it is made if missing",
+            )
+
+
+def local_or_dask(executor: str | None, jobs: int) -> Executor:
+    """The executor of ``--executor`` and ``--jobs`` (0: one worker per CPU core)."""
+    from leapsim.experiments import make_executor
+    from leapsim.experiments.executors import default_jobs
+
+    return make_executor(executor, jobs or default_jobs())
 
 
 def execute(
@@ -41,9 +56,9 @@ def execute(
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from leapsim.experiments import Checkpoint, make_executor, run_studies
+    from leapsim.experiments import Checkpoint, run_studies
 
-    pool = make_executor(executor, jobs)
+    pool = local_or_dask(executor, jobs)
     progress = Progress(
         TextColumn("[bold]{task.description}[/]"),
         BarColumn(),
@@ -96,15 +111,5 @@ def finish(out: Path, document: dict, report: bool, as_json: bool) -> bool:
 
         write_report([out], out / "report.html")
     if as_json:
-        print(json.dumps(document))
+        print_json(document)
     return as_json
-
-
-# Options shared by the commands that read a plan study (plan, requirements, coalition).
-StudyArgument = Annotated[str, typer.Argument(help="Plan study YAML (or builtin:NAME).")]
-JobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")]
-ExecutorOption = Annotated[
-    str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
-ReportOption = Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")]

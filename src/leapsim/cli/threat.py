@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from leapsim.cli.app import app
-from leapsim.cli.console import console, print_warning
+from leapsim.cli.console import console, print_json, print_warning
+from leapsim.cli.options import (
+    JsonOption,
+    NightsOption,
+    SeedOption,
+    ThreatScaleOption,
+    finite,
+    metavar,
+)
 from leapsim.errors import InputError
 
 if TYPE_CHECKING:
@@ -50,7 +58,6 @@ def _parse_date(text: str | None, option: str, *, end: bool) -> np.datetime64 | 
 def _summary(model: ThreatModel) -> Table:
     """Observed vs simulated per-family statistics over the fit window."""
     import numpy as np
-    from rich.markup import escape
     from rich.table import Table
 
     from leapsim.threats import NIGHTS_PER_MONTH
@@ -64,7 +71,7 @@ def _summary(model: ThreatModel) -> Table:
         "other": sim["other"],
     }
     table = Table(
-        title=f"threat model {escape(model.name)}: {model.fit.window_start} .. "
+        title=f"threat model {model.name}: {model.fit.window_start} .. "
         f"{model.fit.window_end} ({model.fit.nights} nights)"
     )
     for column in (
@@ -94,17 +101,23 @@ def _summary(model: ThreatModel) -> Table:
 
 @threat_app.command("fit")
 def fit_command(
-    csv: Annotated[Path, typer.Argument(help="report table, e.g. missile_attacks_daily.csv")],
-    out: Annotated[Path, typer.Option("--out", help="where to write the model YAML")],
+    csv: Annotated[
+        Path,
+        typer.Argument(
+            metavar=metavar("csv"), help="Report table, e.g. missile_attacks_daily.csv."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Model YAML file to write.")],
     since: Annotated[
-        str | None, typer.Option("--since", help="first night, YYYY-MM-DD or YYYY-MM")
+        str | None, typer.Option("--since", help="First night, YYYY-MM-DD or YYYY-MM.")
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", help="last night, YYYY-MM-DD or YYYY-MM")
+        str | None, typer.Option("--until", help="Last night, YYYY-MM-DD or YYYY-MM.")
     ] = None,
     name: Annotated[
-        str | None, typer.Option("--name", help="model name (default from the window)")
+        str | None, typer.Option("--name", help="Model name (default: from the window).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Fit a threat model to Ukrainian Air Force reports and save it as YAML."""
     from leapsim.threats import fit_threat_model, read_reports, save_threat_model
@@ -119,6 +132,16 @@ def fit_command(
             "model names not in the family table, counted as 'other': "
             + ", ".join(rows.unmapped_models)
         )
+    if as_json:
+        print_json(
+            {
+                "out": str(out),
+                "name": model.name,
+                "fit": model.fit.model_dump(mode="json"),
+                "unmapped_models": list(rows.unmapped_models),
+            }
+        )
+        return
     console.print(_summary(model))
     st, decoy, cc = model.shahed_type, model.decoy, model.counting_change
     console.print(
@@ -136,30 +159,34 @@ def fit_command(
             f"{cc.harmonised_share_before:.1%} -> {cc.harmonised_share_after:.1%}",
             highlight=False,
         )
-    console.print(f"wrote {out}", highlight=False, markup=False)
+    console.print(f"wrote {out}", highlight=False)
 
 
 @threat_app.command("sample")
 def sample_command(
     model_name: Annotated[
-        str, typer.Argument(metavar="MODEL", help="model YAML, or the word 'default'")
+        str, typer.Argument(metavar=metavar("model"), help="Model YAML, or the word default.")
     ],
-    nights: Annotated[int, typer.Option("--nights", min=0, help="number of nights")],
-    seed: Annotated[int, typer.Option("--seed", min=0, help="random seed")],
+    nights: NightsOption,
+    seed: SeedOption = 1,
     out: Annotated[
-        Path | None, typer.Option("--out", help="CSV or Parquet file (by suffix)")
+        Path | None, typer.Option("--out", help="CSV or Parquet file to write (by suffix).")
     ] = None,
     start_month_offset: Annotated[
         float,
-        typer.Option("--start-month-offset", help="months after the end of the fit window"),
+        typer.Option(
+            "--start-month-offset",
+            min=-600.0,
+            max=600.0,
+            callback=finite,
+            help="Months after the end of the model's fit window.",
+        ),
     ] = 0.0,
-    threat_scale: Annotated[
-        float, typer.Option("--threat-scale", min=0.0, help="multiplies every count")
-    ] = 1.0,
+    threat_scale: ThreatScaleOption = 1.0,
+    as_json: JsonOption = False,
 ) -> None:
-    """Sample one raid per night from a threat model."""
+    """Sample one raid per night from a threat model; nights are numbered from 1."""
     import numpy as np
-    from rich.markup import escape
     from rich.table import Table
 
     from leapsim.tables import write_table
@@ -173,12 +200,18 @@ def sample_command(
         start_month_offset=start_month_offset,
         threat_scale=threat_scale,
     )
-    columns = {"night": np.arange(nights, dtype=np.int64), **raids}
+    columns = {"night": np.arange(1, nights + 1, dtype=np.int64), **raids}
     if out is not None:
         write_table(out, columns)
-        console.print(f"wrote {nights} nights to {out}", highlight=False, markup=False)
+    if as_json:
+        rows = [{c: int(columns[c][i]) for c in columns} for i in range(nights)]
+        total = {f: int(raids[f].sum()) for f in FAMILIES}
+        print_json({"model": model.name, "seed": seed, "nights": rows, "total": total})
         return
-    table = Table(title=f"{nights} nights from {escape(model.name)} (seed {seed})")
+    if out is not None:
+        console.print(f"wrote {nights} nights to {out}", highlight=False)
+        return
+    table = Table(title=f"{nights} nights from {model.name} (seed {seed})")
     for name in columns:
         table.add_column(name, justify="right")
     for i in range(nights):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from leapsim.cli.app import app
-from leapsim.cli.console import console
+from leapsim.cli.console import console, print_json
+from leapsim.cli.options import JsonOption, finite, metavar
 from leapsim.errors import InputError
 
 metrics_app = typer.Typer(help="Score tracker output against truth.", no_args_is_help=True)
@@ -19,17 +19,25 @@ TRACK_COLUMNS = ("time", "track_id", "x", "y", "z", "vx", "vy", "vz")
 #: Valid range of the tables' numbers: positions in local ENU metres within ±1e8 m (far beyond
 #: any theatre), times within ±1e10 s (epoch seconds fit).
 LIMITS = {"x": 1e8, "y": 1e8, "z": 1e8, "time": 1e10}
+#: Valid range of ``metrics ospa``: a cut-off up to 10^6 m and an order up to 20 keep c^p finite.
+MAX_CUTOFF_M = 1e6
+MAX_ORDER = 20.0
 
 
 @app.command("track")
 def track(
     detections: Annotated[
-        Path, typer.Argument(help="CSV/Parquet: time (s), x, y[, z] (m, local ENU)[, sensor]")
+        Path,
+        typer.Argument(
+            metavar=metavar("detections"),
+            help="CSV/Parquet: time (s), x, y[, z] (m, local ENU)[, sensor].",
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Output tracks, CSV or Parquet (by suffix).")],
     config: Annotated[
-        Path | None, typer.Option("--config", help="Tracker settings (YAML).")
+        Path | None, typer.Option("--config", help="Tracker settings (YAML, docs/tracking.md).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Track detections; write every confirmed track's state at every scan time."""
     import numpy as np
@@ -72,10 +80,19 @@ def track(
     state[:, :dim], state[:, 3 : 3 + dim] = result.state[:, :dim], result.state[:, dim:]
     arrays = [result.time, result.track_id, *(state[:, i] for i in range(6))]
     write_table(out, dict(zip(TRACK_COLUMNS, arrays, strict=True)))
+    counts = {
+        "detections": k,
+        "scans": int(np.unique(cols["time"]).size),
+        "tracks": int(np.unique(result.track_id).size),
+        "rows": n,
+        "out": str(out),
+    }
+    if as_json:
+        print_json(counts)
+        return
     console.print(
-        f"{k} detections in {np.unique(cols['time']).size} scans -> "
-        f"{np.unique(result.track_id).size} confirmed tracks; wrote {n} rows to {out}",
-        markup=False,
+        f"{k} detections in {counts['scans']} scans -> {counts['tracks']} confirmed tracks; "
+        f"wrote {n} rows to {out}"
     )
 
 
@@ -87,9 +104,17 @@ def ospa_command(
     tracks: Annotated[
         Path, typer.Option("--tracks", help="CSV/Parquet: time, track_id, x, y[, z].")
     ],
-    c: Annotated[float, typer.Option("--c", help="Cut-off distance (m).")] = 100.0,
-    p: Annotated[float, typer.Option("--p", help="Order (>= 1).")] = 1.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    c: Annotated[
+        float,
+        typer.Option(
+            "--c", min=0.0, max=MAX_CUTOFF_M, callback=finite, help="Cut-off distance (m), > 0."
+        ),
+    ] = 100.0,
+    p: Annotated[
+        float,
+        typer.Option("--p", min=1.0, max=MAX_ORDER, callback=finite, help="Order of the metric."),
+    ] = 1.0,
+    as_json: JsonOption = False,
 ) -> None:
     """OSPA (and GOSPA, alpha = 2) between truth and tracks at every time, and their means."""
     import numpy as np
@@ -98,10 +123,8 @@ def ospa_command(
     from leapsim.tables import read_numeric_columns
     from leapsim.tracking.metrics import ospa_gospa_series
 
-    if not c > 0:
-        raise InputError.at(f"must be > 0, got {c}", field="--c")
-    if not p >= 1:
-        raise InputError.at(f"must be >= 1, got {p}", field="--p")
+    if c == 0:
+        raise InputError.at("the cut-off must be > 0", field="--c")
     t_cols, k_cols = (
         read_numeric_columns(
             path,
@@ -150,7 +173,7 @@ def ospa_command(
             "gospa_mean": mean_gospa,
             "per_time": per_time,
         }
-        typer.echo(json.dumps(doc))
+        print_json(doc)
         return
     table = Table(title=f"OSPA / GOSPA (c = {c:g} m, p = {p:g}, {len(axes)}-D)")
     for name in ("times", "mean OSPA (m)", "mean GOSPA (m)", "max OSPA (m)"):

@@ -7,7 +7,6 @@ Every problem is an :class:`~leapsim.errors.InputError` naming the file and fiel
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from leapsim.atomic import json_safe
 from leapsim.errors import InputError
 
 STAT_KEYS = ("mean", "ci_low", "ci_high")
@@ -39,17 +39,6 @@ class ResultFolder:
     nights: dict[str, np.ndarray] | None  # nights.parquet columns (campaign)
 
 
-def _clean(value: Any) -> Any:
-    """Replace NaN and infinities (which JSON cannot carry) with ``None``, recursively."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
 def read_json(path: Path) -> Any:
     """Parse a JSON file (NaN/Infinity tolerated and turned into ``None``)."""
     if not path.is_file():
@@ -59,7 +48,7 @@ def read_json(path: Path) -> Any:
             hint="a results folder written by `leapsim run` or `leapsim campaign` holds it",
         )
     try:
-        return _clean(json.loads(path.read_text(encoding="utf-8")))
+        return json_safe(json.loads(path.read_text(encoding="utf-8")))
     except json.JSONDecodeError as exc:
         raise InputError.at(
             f"not valid JSON: {exc.msg}",

@@ -20,6 +20,7 @@ import hashlib
 import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,8 @@ _SOCIAL_HOSTS = frozenset({"t.me", "facebook.com", "www.facebook.com", "m.facebo
 #: Report dates must fall in these years (the reports start in 2022); a typo like 0001-01-01
 #: would otherwise stretch the fit window over millennia.
 REPORT_YEARS = (2000, 2100)
+#: Largest count in one report row (the largest raid so far, 810 launched, is far below it).
+MAX_COUNT = 100_000
 _YEARS = f"{REPORT_YEARS[0]} to {REPORT_YEARS[1]}"
 _TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
@@ -93,7 +96,7 @@ def parse_time(text: str) -> np.datetime64 | None:
 
 
 def _number(text: str, *, file: str, line: int, column: str) -> float:
-    """A non-negative whole count (``12`` or ``12.0``); blank gives NaN."""
+    """A whole count from 0 to :data:`MAX_COUNT` (``12`` or ``12.0``); blank gives NaN."""
     text = text.strip()
     if not text or text.casefold() == "nan":
         return math.nan
@@ -101,15 +104,32 @@ def _number(text: str, *, file: str, line: int, column: str) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value < 0 or value != round(value):
+    if not math.isfinite(value) or value < 0 or value != round(value) or value > MAX_COUNT:
         raise InputError.at(
             f"{quoted(text)} is not a count",
             file=file,
             line=line,
             field=column,
-            hint="give a non-negative whole number or leave the cell empty",
+            hint=f"give a whole number from 0 to {MAX_COUNT:,}, or leave the cell empty",
         )
     return value
+
+
+def _records(reader: Iterator[list[str]], file: str) -> Iterator[list[str]]:
+    """The rows of ``reader``; a row the csv module cannot split (a field longer than its limit,
+    a NUL byte) is an :class:`InputError` naming the line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError.at(
+                f"cannot read the row: {exc}",
+                file=file,
+                line=getattr(reader, "line_num", 0) or None,
+                hint="is this the report table (CSV, UTF-8)?",
+            ) from None
 
 
 def read_reports(path: str | os.PathLike[str]) -> ReportRows:
@@ -127,8 +147,9 @@ def read_reports(path: str | os.PathLike[str]) -> ReportRows:
     except UnicodeDecodeError as exc:
         raise InputError.at(f"not UTF-8 text ({exc.reason})", file=file) from None
     reader = csv.reader(text.splitlines(keepends=True))
+    records = _records(reader, file)
     try:
-        header = [h.strip() for h in next(reader)]
+        header = [h.strip() for h in next(records)]
     except StopIteration:
         raise InputError.at("empty file", file=file, hint="expected a CSV with a header") from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -153,11 +174,18 @@ def read_reports(path: str | os.PathLike[str]) -> ReportRows:
     numbers: dict[str, list[float]] = {c: [] for c in ("launched", *OPTIONAL_NUMBERS)}
     unmapped: set[str] = set()
     previous_end = reader.line_num
-    for record in reader:
+    for record in records:
         line = previous_end + 1
         previous_end = reader.line_num
         if not any(cell.strip() for cell in record):
             continue
+        if len(record) != len(header):
+            raise InputError.at(
+                f"the row has {len(record)} fields, the header {len(header)}",
+                file=file,
+                line=line,
+                hint="a row cut short or with an unquoted comma; quote cells that hold commas",
+            )
 
         def cell(name: str, record: list[str] = record) -> str:
             index = col.get(name)

@@ -11,7 +11,7 @@ from leapsim.c2.wta.config_lp import configuration_start
 from leapsim.c2.wta.milp import solve_milp
 from leapsim.c2.wta.problem import Solution, WTAProblem
 from leapsim.c2.wta.search import SearchParams, greedy_counts, search
-from leapsim.c2.wta_methods import WTA_METHODS as METHODS
+from leapsim.choices import WTA_METHODS as METHODS
 
 _MILP_MAX_VARS = 10_000
 """Above this many integer variables HiGHS rarely gets a useful bound in seconds; auto skips it."""
