@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -59,6 +60,12 @@ def heavy_modules_after(*args: str) -> list[str]:
 )
 def test_help_imports_no_heavy_library(args):
     assert heavy_modules_after(*args) == []
+
+
+def test_validate_imports_no_heavy_library():
+    """``validate`` loads and checks the scenario without the engine (issue 11 §4)."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "gdansk_port.yaml"
+    assert heavy_modules_after("validate", str(example)) == []
 
 
 def test_the_probe_sees_heavy_imports():
