@@ -2,8 +2,8 @@
 
 Each command runs ``--repeat`` times in a fresh process, exactly as a user types it (the
 ``leapsim`` console script of this checkout's virtual environment); the table gives the median and
-the minimum wall time, and the median CPU time (user + system) of the child process, which load
-from other processes disturbs less than wall time.
+the minimum wall time, and the median and minimum CPU time (user + system) of the child process,
+which load from other processes disturbs less than wall time.
 
 Commands: ``python -c pass`` (the interpreter alone), ``leapsim --help``, ``leapsim validate
 examples/gdansk_port.yaml``, ``leapsim track --help`` and ``leapsim track`` on 80 constant-velocity
@@ -43,8 +43,8 @@ def write_detections(path: Path, targets: int = 80, scans: int = 60, seed: int =
     path.write_text("time,x,y\n" + "\n".join(rows) + "\n")
 
 
-def measure(command: list[str], repeat: int) -> tuple[float, float, float]:
-    """(median wall s, min wall s, median CPU s) over ``repeat`` fresh processes."""
+def measure(command: list[str], repeat: int) -> tuple[float, float, float, float]:
+    """(median wall s, min wall s, median CPU s, min CPU s) over ``repeat`` fresh processes."""
     walls, cpus = [], []
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -55,7 +55,7 @@ def measure(command: list[str], repeat: int) -> tuple[float, float, float]:
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed:\n{proc.stderr.decode()}")
-    return statistics.median(walls), min(walls), statistics.median(cpus)
+    return statistics.median(walls), min(walls), statistics.median(cpus), min(cpus)
 
 
 def main() -> None:
@@ -86,10 +86,13 @@ def main() -> None:
         for command in commands.values():
             subprocess.run(command, capture_output=True, cwd=REPO)
         print(f"{args.repeat} runs each; load average {os.getloadavg()[0]:.2f} at start\n")
-        print("| command | median wall s | min wall s | median CPU s |\n|---|---|---|---|")
+        print(
+            "| command | median wall s | min wall s | median CPU s | min CPU s |\n"
+            "|---|---|---|---|---|"
+        )
         for name, command in commands.items():
-            wall, best, cpu = measure(command, args.repeat)
-            print(f"| `{name}` | {wall:.2f} | {best:.2f} | {cpu:.2f} |")
+            wall, best, cpu, least = measure(command, args.repeat)
+            print(f"| `{name}` | {wall:.2f} | {best:.2f} | {cpu:.2f} | {least:.2f} |")
         print(f"\nload average {os.getloadavg()[0]:.2f} at end")
 
 

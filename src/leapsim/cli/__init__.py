@@ -13,6 +13,7 @@ library itself uses for that value (``SensingMode``, ``WTAMethod``, …): typer 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from leapsim.cli.app import app
@@ -65,6 +66,8 @@ def load_commands(argv: list[str] | None = None) -> None:
 def main() -> None:
     """Console-script entry point: one error style for every failure a user can cause, bad
     options included (``error: …`` on stderr, exit 2), never a traceback for bad input."""
+    # leapsim uses no pydantic plugin; looking for them scans every installed package's metadata
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     argv = sys.argv[1:]
     load_commands(argv)
     sys.exit(invoke(argv))

@@ -17,8 +17,6 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from leapsim.atomic import json_safe
-
 _UNWRAPPED = 100_000  # columns of a console that writes to a file or a pipe
 
 
@@ -57,6 +55,8 @@ def print_warning(message: str) -> None:
 
 def print_json(document: Any) -> None:
     """The ``--json`` result: one strict JSON document on stdout (never ``NaN``/``Infinity``)."""
+    from leapsim.atomic import json_safe  # not at the top: it loads tempfile
+
     sys.stdout.write(json.dumps(json_safe(document), allow_nan=False) + "\n")
     sys.stdout.flush()
 
