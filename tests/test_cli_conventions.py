@@ -104,6 +104,11 @@ BASE = {
     "threat sample": ["threat", "sample", "default", "--nights", "2"],
     "wta solve": ["wta", "solve", "x.txt"],
     "metrics ospa": ["metrics", "ospa", "--truth", "t.csv", "--tracks", "k.csv"],
+    "hindcast": [
+        *("hindcast", "x", "--reports", "r", "--since", "a", "--until", "b"),
+        *("--runs", "2", "--out", "o"),
+    ],
+    "calibrate": ["calibrate", "x", "--reports", "r", "--since", "a", "--until", "b", "--out", "o"],
 }
 
 

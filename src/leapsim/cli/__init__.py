@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "plan",
     "requirements",
     "coalition",
+    "validation",
 )
 #: The module of each command (group) name, so that ``leapsim track …`` imports only one module.
 MODULE_OF_COMMAND = {
@@ -46,6 +47,8 @@ MODULE_OF_COMMAND = {
     "plan": "plan",
     "requirements": "requirements",
     "coalition": "coalition",
+    "hindcast": "validation",
+    "calibrate": "validation",
 }
 
 

@@ -11,7 +11,7 @@ import typer
 
 from leapsim.choices import Pooling
 from leapsim.cli.app import app
-from leapsim.cli.console import console, print_json
+from leapsim.cli.console import console, err_console, print_json
 from leapsim.cli.options import (
     ExecutorOption,
     JobsOption,
@@ -139,11 +139,14 @@ def campaign(
     else:
         summary = write_campaign_results(out, result, resolved, config_file)
         remove_partial(out)
+    page = None
     if report and out is not None:
         from leapsim.report import write_report
 
-        write_report([out], out / "report.html")
+        page = write_report([out], out / "report.html")
     if as_json:
+        if page is not None:
+            err_console.print(f"report: {page}", highlight=False)
         print_json(campaign_json(summary))
         return
     console.print(summary_table({f"{params.name} ({settings.pooling} pooling)": summary}))
@@ -160,5 +163,6 @@ def campaign(
             + ", ".join(summary["families"]["unmodelled"])
         )
     where = f"; results in {out}" if out else ""
+    where += f"; report: {page}" if page else ""
     elapsed = time.perf_counter() - started
-    console.print(f"{runs} runs × {nights} nights in {elapsed:.1f} s{where}")
+    console.print(f"{runs} runs × {nights} nights in {elapsed:.1f} s{where}", soft_wrap=True)

@@ -75,7 +75,8 @@ JobsOption = Annotated[
 ExecutorOption = Annotated[
     str | None,
     typer.Option(
-        help="local (default) or dask://HOST:PORT of a Dask scheduler (docs/experiments.md).",
+        help="local (default) or dask://HOST:PORT of a Dask scheduler; ?wait=SECONDS: how long "
+        "it may have no worker (default 30; docs/experiments.md).",
     ),
 ]
 RESULTS_HELP = "Results folder (docs/results.md); an interrupted study there resumes."

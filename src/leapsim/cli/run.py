@@ -13,7 +13,7 @@ from rich.text import Text
 
 from leapsim.choices import SensingMode
 from leapsim.cli.app import app
-from leapsim.cli.console import console, ok_line, print_json
+from leapsim.cli.console import console, err_console, ok_line, print_json
 from leapsim.cli.options import (
     ExecutorOption,
     JobsOption,
@@ -62,7 +62,9 @@ def _fmt(value: float | None, style: str) -> str:
 
 
 def _cell(stats: dict, style: str) -> Text:
-    """``mean  (low – high)``, the interval dimmed."""
+    """``mean  (low – high)``, the interval dimmed (or a note when there are too few runs)."""
+    if stats["mean"] is not None and stats["ci_low"] is None:
+        return Text.assemble(_fmt(stats["mean"], style), ("  (too few runs for a CI)", "dim"))
     interval = f"  ({_fmt(stats['ci_low'], style)} – {_fmt(stats['ci_high'], style)})"
     return Text.assemble(_fmt(stats["mean"], style), (interval, "dim"))
 
@@ -162,16 +164,20 @@ def run(
     else:
         summary = write_night_results(out, result, resolved)
         remove_partial(out)
+    page = None
     if report and out is not None:
         from leapsim.report import write_report
 
-        write_report([out], out / "report.html")
+        page = write_report([out], out / "report.html")
     if as_json:
+        if page is not None:
+            err_console.print(f"report: {page}", highlight=False)
         print_json(json_summary(summary))
         return
     console.print(summary_table({summary["scenario"]["name"]: summary}))
     where = f"; results in {out}" if out else ""
-    console.print(f"{runs} runs in {time.perf_counter() - started:.1f} s{where}")
+    where += f"; report: {page}" if page else ""
+    console.print(f"{runs} runs in {time.perf_counter() - started:.1f} s{where}", soft_wrap=True)
 
 
 @app.command()

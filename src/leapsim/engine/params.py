@@ -1,14 +1,16 @@
 """Compile a validated scenario into :class:`NightParams`: flat numpy arrays for the engine.
 
-The local frame is a tangent plane at the origin: horizontal ``(east, north)`` metres from the
-exact WGS84 topocentric transform at zero height, and height above the ellipsoid as the third
-coordinate. Over a defended area (a few hundred km) the horizontal error is well under 1 %; radar
-horizons are modelled separately with a 4/3-earth radius.
+The local frame is the scenario's ``frame`` (:mod:`leapsim.scenario.geo`): by default a tangent
+plane at the origin (horizontal ``(east, north)`` metres from the exact WGS84 topocentric
+transform at zero height; over a defended area of a few hundred km the horizontal error is well
+under 1 %), or an azimuthal equidistant projection for theatre-wide scenarios. Height above the
+ellipsoid is the third coordinate; radar horizons are modelled separately with a 4/3-earth radius.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -20,7 +22,6 @@ from leapsim.sensing.sensors import DEFAULT_PFA, KINDS, SensorArrays
 
 FAMILY_CODE = {name: i for i, name in enumerate(THREAT_FAMILIES)}
 EFFECTOR_KINDS = ("missile", "gun", "interceptor_drone", "laser", "ew")
-POLICY_NAMES = ("cost_aware", "max_pk", "wta")
 #: Acquisition basket (m) of an effector type that gives none, by kind (planning estimates, also
 #: listed in the catalogue's header): seekers and own fire-control radars absorb large cue
 #: errors, a gun or laser cued onto a track small ones, a jammer's wide beam the largest.
@@ -86,12 +87,40 @@ class Raids:
 
 @dataclass(frozen=True)
 class Doctrine:
+    """Rules of engagement and the allocation policies' numbers; meanings and the one default of
+    each in :class:`leapsim.scenario.models.Doctrine` (docs/scenario.md)."""
+
     policy: str
     max_shots_per_threat: int
     shoot_look_shoot: bool
     cost_rule_ratio: np.ndarray  # (C,)
     cost_rule_value_threshold_eur: np.ndarray  # (C,)
+    hold_for_cheaper: float
+    hold_min_pk: float
+    hold_range_fraction: float
     wta_iterations: int
+
+
+def kernel_view(cls: type, exclude: tuple[str, ...]) -> type:
+    """A named tuple of the fields of dataclass ``cls`` except ``exclude``: how the compiled loop
+    receives it, so that a field added to ``cls`` reaches the loop with no other edit. Names and
+    labels stay out: numba types a string anew on every call (about 50× the cost of an array)."""
+    view = NamedTuple(  # type: ignore[misc]
+        f"{cls.__name__}View", [(f.name, Any) for f in fields(cls) if f.name not in exclude]
+    )
+    view.__module__ = __name__  # numba's cache pickles the class by reference
+    view.__doc__ = f"The compiled loop's view of :class:`{cls.__name__}` (without {exclude})."
+    return view
+
+
+def to_kernel(view: type, obj: object) -> tuple:
+    """``obj`` as its kernel view (see :func:`kernel_view`)."""
+    return view(*(getattr(obj, name) for name in view._fields))
+
+
+ThreatTypesView = kernel_view(ThreatTypes, ("names",))
+EffectorTypesView = kernel_view(EffectorTypes, ("names",))
+DoctrineView = kernel_view(Doctrine, ("policy",))
 
 
 @dataclass(frozen=True)
@@ -121,6 +150,7 @@ class NightParams:
     sensors: SensorArrays
     sensor_placement: np.ndarray  # (S,) int index of the placement that put each sensor there
     doctrine: Doctrine
+    projection: str = "tangent_plane"  # horizontal frame (leapsim.scenario.geo.FRAMES)
 
     @property
     def n_threats(self) -> int:
@@ -128,7 +158,7 @@ class NightParams:
 
     @property
     def frame(self) -> LocalFrame:
-        return LocalFrame(self.origin_lat, self.origin_lon)
+        return LocalFrame(self.origin_lat, self.origin_lon, self.projection)
 
     def with_stocks(self, magazine: np.ndarray, reserve: np.ndarray) -> NightParams:
         """A copy with other starting rounds per fire unit: ``magazine`` ready, ``reserve`` on
@@ -162,7 +192,7 @@ def compile_scenario(resolved: ResolvedScenario) -> NightParams:
     else:
         lat0 = float(np.mean([s.lat for s in sc.sites]))
         lon0 = float(np.mean([s.lon for s in sc.sites]))
-    frame = LocalFrame(lat0, lon0)
+    frame = LocalFrame(lat0, lon0, sc.frame)
 
     def xy(lat, lon) -> np.ndarray:
         return frame.to_enu(np.asarray(lat, float), np.asarray(lon, float), 0.0)[..., :2]
@@ -245,6 +275,9 @@ def compile_scenario(resolved: ResolvedScenario) -> NightParams:
         cost_rule_value_threshold_eur=np.array(
             [r.unless_value_at_risk_above_eur for r in sc.doctrine.cost_rules], float
         ),
+        hold_for_cheaper=sc.doctrine.hold_for_cheaper,
+        hold_min_pk=sc.doctrine.hold_min_pk,
+        hold_range_fraction=sc.doctrine.hold_range_fraction,
         wta_iterations=sc.doctrine.wta_iterations,
     )
     return NightParams(
@@ -271,6 +304,7 @@ def compile_scenario(resolved: ResolvedScenario) -> NightParams:
         sensors=sensors,
         sensor_placement=sensor_placement,
         doctrine=doctrine,
+        projection=sc.frame,
     )
 
 

@@ -11,9 +11,11 @@ from leapsim.errors import InputError, Problem
 from leapsim.scenario.catalogue import builtin_catalogue, merge_catalogues
 from leapsim.scenario.extends import BUILTIN_PREFIX, load_yaml_with_extends, scenario_path
 from leapsim.scenario.models import Catalogue, Scenario
+from leapsim.scenario.parameters import parameter_problems
+from leapsim.scenario.timeline import timeline_problems
 from leapsim.yaml_files import SourceMap, did_you_mean, format_field, validate_model
 
-BUILTIN_SCENARIOS = ("rzeszow_legacy", "rzeszow_leap")
+BUILTIN_SCENARIOS = ("rzeszow_legacy", "rzeszow_leap", "ukraine_2025")
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,13 @@ def resolve_scenario_data(data: dict, smap: SourceMap, file: str) -> ResolvedSce
         names = [p for p in _reference_problems(data, smap, file) if (p.line, p.field) not in seen]
         raise InputError([*exc.problems, *names]) from None
     problems = _reference_problems(data, smap, file)
+    catalogue = merge_catalogues(builtin_catalogue(), scenario.catalogue)
+    resolved = ResolvedScenario(scenario, catalogue, file)
+    problems += timeline_problems(scenario, lambda loc: smap.locate(loc, file))
+    problems += parameter_problems(resolved, lambda loc: smap.locate(loc, file))
     if problems:
         raise InputError(problems)
-    catalogue = merge_catalogues(builtin_catalogue(), scenario.catalogue)
-    return ResolvedScenario(scenario, catalogue, file)
+    return resolved
 
 
 def builtin_scenario(name: str) -> ResolvedScenario:
@@ -121,6 +126,15 @@ def _reference_problems(data: Any, smap: SourceMap, file: str) -> list[Problem]:
     if len(sites) != len(site_names):
         where, line = smap.locate(("sites",), file)
         problems.append(Problem("site names must be unique", file=where, line=line, field="sites"))
+    raid_names = [r.get("name") for r in _items(doc.get("raids"))]
+    raid_names = [n for n in raid_names if isinstance(n, str) and n]
+    if len(set(raid_names)) != len(raid_names):
+        where, line = smap.locate(("raids",), file)
+        problems.append(Problem("raid names must be unique", file=where, line=line, field="raids"))
+    for i, stream in enumerate(_items(_mapping(doc.get("replay")).get("streams"))):
+        for key in ("raids", "decoy_raids"):
+            for name in _mapping(stream.get(key)):
+                check(name, set(raid_names), "raid", ("replay", "streams", i, key, name))
     for i, raid in enumerate(_items(doc.get("raids"))):
         for target in _mapping(raid.get("targets")):
             check(target, sites, "site", ("raids", i, "targets", target))
