@@ -96,7 +96,7 @@ def test_bad_config_and_metric_arguments_exit_2(cli, tmp_path):
     r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
     assert r.exit_code == 2
     assert "tracker.yaml:2: gate_probablity: unknown key" in r.stderr
-    assert "did you mean 'gate_probability'?" in r.stderr
+    assert "did you mean 'gate_probability'" in r.stderr
     cfg.write_text("max_misses: 2\nconfirm_m: 3\nconfirm_n: 2\n")
     r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
     assert r.exit_code == 2 and "tracker.yaml:3: confirm_n" in r.stderr
@@ -133,7 +133,6 @@ def test_detection_covariances_and_coverage(cli, tmp_path):
     r = cli("track", path, "--out", tmp_path / "t.csv", "--config", cfg)
     assert r.exit_code == 0, r.stderr
     assert pacsv.read_csv(tmp_path / "t.csv").num_rows > 0
-    cfg.write_text("coverage: []\nconfirm_m: 2\n")
     bad_sensor = with_cov.set_column(
         with_cov.column_names.index("sensor"), "sensor", pa.array(np.r_[np.zeros(k - 1), 1])
     )
@@ -141,6 +140,12 @@ def test_detection_covariances_and_coverage(cli, tmp_path):
     cfg.write_text("coverage:\n  - {position_m: [0, 0, 0], miss_range_m: 50000}\n")
     r = cli("track", path, "--out", tmp_path / "t.csv", "--config", cfg)
     assert r.exit_code == 2 and f"cov.csv:{k + 1}" in r.stderr and "sensor" in r.stderr
+    negative = with_cov.set_column(
+        with_cov.column_names.index("sensor"), "sensor", pa.array(np.r_[-1, np.zeros(k - 1)])
+    )
+    pacsv.write_csv(negative, path)
+    r = cli("track", path, "--out", tmp_path / "t.csv")
+    assert r.exit_code == 2 and "cov.csv:2" in r.stderr and "negative" in r.stderr
     partial = with_cov.drop_columns(["cov_yz"])
     pacsv.write_csv(partial, path)
     r = cli("track", path, "--out", tmp_path / "t.csv")

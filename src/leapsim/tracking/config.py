@@ -1,14 +1,11 @@
 """Tracker configuration file (YAML) of ``leapsim track``: the :class:`TrackerParams` settings
-plus the measurement σ of detections that come without covariances, read with the project's
-YAML loader (errors name file, line and field; unknown keys get a did-you-mean hint)."""
+plus the measurement σ of detections that come without covariances. The file is read with
+:func:`leapsim.yaml_files.load_model` (errors name file, line and field)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field
 
-from leapsim.scenario.loader import read_yaml, validate_model
 from leapsim.tracking.tracker import TrackerParams
 
 
@@ -26,9 +23,3 @@ class TrackerConfig(TrackerParams):
         if "dim" not in self.model_fields_set:
             data["dim"] = dim
         return TrackerParams.model_validate(data)
-
-
-def load_tracker_config(path: str | Path) -> TrackerConfig:
-    """Read and validate a tracker YAML file, or raise :class:`InputError` naming file:line."""
-    data, smap = read_yaml(path)
-    return validate_model(TrackerConfig, {} if data is None else data, smap, str(path))
