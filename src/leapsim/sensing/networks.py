@@ -92,11 +92,16 @@ def _merge_groups(
     lower = np.empty((3, 3))
     nu = np.empty(3)
     y = np.empty(3)
-    a = 0
-    while a < k:
-        b = a
-        while b < k and time[b] == time[a] and network[b] == network[a]:
-            b += 1
+    # blocks of one (time, network): [block[q], block[q + 1])
+    block = np.empty(k + 1, np.int64)
+    n_blocks = 0
+    for i in range(k):
+        if i == 0 or time[i] != time[i - 1] or network[i] != network[i - 1]:
+            block[n_blocks] = i
+            n_blocks += 1
+    block[n_blocks] = k
+    for q in range(n_blocks):
+        a, b = block[q], block[q + 1]
         for i in range(a, b):
             for j in range(i + 1, b):
                 if node[i] == node[j]:
@@ -109,22 +114,17 @@ def _merge_groups(
                     ri, rj = _root(parent, i), _root(parent, j)
                     if ri != rj:
                         parent[max(ri, rj)] = min(ri, rj)
-        a = b
     size = np.zeros(k, np.int64)
     for i in range(k):
         size[_root(parent, i)] += 1
     # a group holding two plots of one node stays apart
     valid = size > 1
-    a = 0
-    while a < k:
-        b = a
-        while b < k and time[b] == time[a] and network[b] == network[a]:
-            b += 1
+    for q in range(n_blocks):
+        a, b = block[q], block[q + 1]
         for i in range(a, b):
             for j in range(i + 1, b):
                 if node[i] == node[j] and _root(parent, i) == _root(parent, j):
                     valid[_root(parent, i)] = False
-        a = b
     label = np.full(k, -1, np.int64)
     n_groups = 0
     for i in range(k):
