@@ -6,7 +6,10 @@ same seed (common random numbers: replication r of every variant draws the same 
 
 * **as given** — the demo's sensors;
 * **no acoustic fence** — both ``acoustic_node`` lines removed;
-* **SRR scan ×2** — the ``short_range_radar`` type's scan period halved (1 s → 0.5 s).
+* **SRR scan ×2** — the ``short_range_radar`` type's scan period halved (1 s → 0.5 s). The
+  engine reports at most one scan per sensor and time step (2 s in the demo), so this variant
+  equals "as given" by construction until scans within a step are tracked at their own times
+  (bench/RESULTS.md).
 
 Prints, per metric, the mean of each variant with its 95 % CI, and the mean paired difference
 from "as given" with its 95 % CI (Student t over the per-run differences); a difference whose CI
@@ -33,7 +36,7 @@ from leapsim.experiments.night_task import NightTask
 from leapsim.experiments.stats import mean_ci
 from leapsim.experiments.study import Study, run_studies
 from leapsim.scenario import builtin_scenario
-from leapsim.scenario.load import ResolvedScenario
+from leapsim.scenario.resolve import ResolvedScenario
 
 METRICS = (
     "killed",
