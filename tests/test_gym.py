@@ -14,7 +14,6 @@ import pytest
 gymnasium = pytest.importorskip("gymnasium")
 
 from gymnasium.utils.env_checker import check_env  # noqa: E402
-from scenario_factory import compile_dict, one_site_scenario  # noqa: E402
 
 from leapsim.c2.policies import make_policy  # noqa: E402
 from leapsim.engine import night_metrics, simulate_night  # noqa: E402
@@ -22,6 +21,7 @@ from leapsim.engine.codes import KILL  # noqa: E402
 from leapsim.gym import ENV_ID, NightEnv, make_vector_env  # noqa: E402
 from leapsim.gym.encode import HOLD, PAIR_FEATURES, THREAT_FEATURES, UNIT_FEATURES  # noqa: E402
 from leapsim.seeds import run_rng  # noqa: E402
+from scenario_factory import compile_dict, one_site_scenario  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -170,7 +170,7 @@ def test_random_actions_keep_the_night_consistent(small):
 
 def test_masked_shots_beyond_a_threats_limit_are_dropped_in_slot_order(small):
     env = NightEnv(small)
-    obs, info = env.reset(seed=1)
+    _, info = env.reset(seed=1)
     problem = env.problem
     col = int(np.flatnonzero(problem.feasible.any(axis=0))[0])
     action = np.where(info["action_mask"][:, col + 1], col + 1, HOLD)
@@ -192,7 +192,7 @@ def test_seeding_is_deterministic_and_follows_the_replications(small):
         env.reset(**reset)
         out, done = [], False
         while not done:
-            obs, r, done, _, _ = env.step(hold)
+            _, r, done, _, _ = env.step(hold)
             out.append(r)
         return out
 
@@ -207,6 +207,9 @@ def test_gymnasium_make_and_the_vector_form(small):
     env = gymnasium.make(ENV_ID, scenario=small, max_threats=4)
     assert env.unwrapped.layout.max_threats == 4
     env.close()
+    made = gymnasium.make_vec(ENV_ID, num_envs=2, scenario=small)
+    assert made.reset(seed=1)[0]["units"].shape == (2, 2, len(UNIT_FEATURES))
+    made.close()
     vec = make_vector_env(small, 3)
     obs, _ = vec.reset(seed=20)
     assert obs["pairs"].shape == (3, 2, 32, len(PAIR_FEATURES))

@@ -22,7 +22,7 @@ epoch that has a fire-allocation problem). The observation and action arrays are
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium
 import numpy as np
@@ -44,8 +44,7 @@ from leapsim.gym.encode import (
     make_layout,
     observe,
 )
-from leapsim.scenario import ResolvedScenario, builtin_scenario, load_scenario
-from leapsim.scenario.loader import BUILTIN_PREFIX
+from leapsim.scenario import ResolvedScenario, load_scenario
 from leapsim.seeds import run_rng
 
 ScenarioLike = str | os.PathLike[str] | ResolvedScenario | NightParams
@@ -57,11 +56,7 @@ def night_params(scenario: ScenarioLike) -> NightParams:
     if isinstance(scenario, NightParams):
         return scenario
     if not isinstance(scenario, ResolvedScenario):
-        spec = os.fspath(scenario)
-        if spec.startswith(BUILTIN_PREFIX):
-            scenario = builtin_scenario(spec[len(BUILTIN_PREFIX) :])
-        else:
-            scenario = load_scenario(spec)
+        scenario = load_scenario(scenario)
     return compile_scenario(scenario)
 
 
@@ -75,7 +70,7 @@ class NightEnv(gymnasium.Env):
         time_scale_s: seconds per unit of the time features.
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
 
     def __init__(
         self,
