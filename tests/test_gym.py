@@ -234,3 +234,26 @@ def test_a_scenario_without_kinetic_units_is_refused(tmp_path):
     data = one_site_scenario(gun={"kind": "ew", "cost_per_round_eur": 0})
     with pytest.raises(ValueError, match="no kinetic fire unit"):
         NightEnv(compile_dict(tmp_path, data))
+
+
+def test_the_pettingzoo_parallel_form_passes_its_api_tests_and_shares_the_night(small):
+    pytest.importorskip("pettingzoo")
+    from pettingzoo.test import parallel_api_test, parallel_seed_test
+
+    from leapsim.gym.multi_agent import NightParallelEnv
+
+    parallel_api_test(NightParallelEnv(small), num_cycles=200)
+    parallel_seed_test(lambda: NightParallelEnv(small))
+    multi, single = NightParallelEnv(small), NightEnv(small)
+    policy = make_policy("cost_aware", small.doctrine)
+    multi.reset(seed=4)
+    single_total, _ = drive(single, policy, seed=4)
+    total, done = 0.0, False
+    while not done:
+        joint = multi.env.action_for(policy(multi.env.problem, multi.env.night_rng))
+        actions = {agent: joint[multi._channels[agent]] for agent in multi.agents}
+        _, rewards, terminations, _, _ = multi.step(actions)
+        assert len(set(rewards.values())) == 1  # one shared reward
+        total += rewards["unit_0"]
+        done = all(terminations.values())
+    assert total == pytest.approx(single_total, rel=1e-12)

@@ -4,6 +4,8 @@
 * :class:`NightEnv`: one night per episode, one decision epoch per step; registered as
   ``leapsim/Night-v0`` for ``gymnasium.make`` and ``gymnasium.make_vec``.
 * :func:`make_vector_env`: many nights at once through Gymnasium's vector API.
+* :class:`leapsim.gym.multi_agent.NightParallelEnv`: the fire units as PettingZoo agents with a
+  shared reward (imported from its module: it needs ``pettingzoo``).
 """
 
 from __future__ import annotations
