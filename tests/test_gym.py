@@ -81,7 +81,7 @@ def test_cost_aware_through_the_env_is_the_engine(small):
 @pytest.mark.parametrize(
     ("scenario", "policy", "max_threats"),
     [
-        (str(EXAMPLES / "gdansk_port.yaml"), "cost_aware", 32),
+        ("builtin:rzeszow_leap", "cost_aware", 48),
         ("builtin:rzeszow_legacy", "max_pk", 128),
     ],
 )
@@ -90,9 +90,11 @@ def test_a_built_in_policy_through_the_env_is_the_engine_on_real_scenarios(
 ):
     env = NightEnv(scenario, max_threats=max_threats)
     chosen = make_policy(policy, env.params.doctrine)
-    _, metrics = drive(env, chosen, seed=3)
+    total, metrics = drive(env, chosen, seed=3)
     engine = simulate_night(env.params, run_rng(3, 0), chosen)
     assert same_metrics(metrics, night_metrics(engine))
+    cost = metrics["value_lost_eur"] + metrics["defender_spend_eur"]
+    assert total == pytest.approx(-cost / 1e6, rel=1e-9)
     for name, column in engine.engagements.items():
         np.testing.assert_array_equal(env.outcome().engagements[name], column)
 

@@ -5,8 +5,9 @@ path: the compiled loop runs resolve, leak, reload and jamming by itself and sto
 epoch that has a fire-allocation problem). The observation and action arrays are described in
 :mod:`leapsim.gym.encode` and docs/gym.md.
 
-* Reward: minus the cost that accrued since the previous step, value lost at the sites plus
-  defender spend (every engagement started, jamming included), in units of ``cost_scale_eur``;
+* Reward: minus the cost that accrued since the previous step (the first step: since dusk),
+  value lost at the sites plus defender spend (every engagement started, jamming included), in
+  units of ``cost_scale_eur``;
   an episode's rewards add up to ``-(value_lost_eur + defender_spend_eur) / cost_scale_eur``
   of :func:`leapsim.engine.metrics.night_metrics`.
 * Termination: after the night's last decision epoch (the rest of the night runs inside that
@@ -118,7 +119,7 @@ class NightEnv(gymnasium.Env):
         self._next_run += 1
         self._run = NightRun(self.params, run_rng(self._seed, self.replication))
         self._run.next_decision()
-        self._cost = self._accrued_cost()
+        self._cost = 0.0  # what accrues before the first decision is in the first step's reward
         return self._observation(), self._info(dropped=0)
 
     def step(
