@@ -17,7 +17,7 @@ epoch that has a fire-allocation problem). The observation and action arrays are
   seed ``S``; later resets without a seed take replications 1, 2, … Replication ``r`` draws
   from :func:`leapsim.seeds.run_rng` ``(S, r)``, exactly as ``leapsim run --seed S`` and the
   engine do, so a policy driven through the environment meets the same raids and engagement
-  draws. ``options={"run": r}`` picks the replication.
+  draws. ``options={"run": r}`` picks the replication; an environment never seeded plays seed 0.
 """
 
 from __future__ import annotations
@@ -98,8 +98,9 @@ class NightEnv(gymnasium.Env):
             }
         )
         self.action_space = spaces.MultiDiscrete(np.full(c, k + 1, np.int64))
-        self._seed = 0
+        self._seed = 0  # a first reset() without a seed plays seed 0
         self._next_run = 0
+        self.replication = 0  # the replication of the night being played
         self._run: NightRun | None = None
         self._cost = 0.0
         self._mask_of: object = None
