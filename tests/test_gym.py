@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from gymnasium.utils.env_checker import check_env  # noqa: E402
 from leapsim.c2.policies import make_policy  # noqa: E402
 from leapsim.engine import night_metrics, simulate_night  # noqa: E402
 from leapsim.engine.codes import KILL  # noqa: E402
-from leapsim.gym import ENV_ID, NightEnv, make_vector_env  # noqa: E402
+from leapsim.gym import ENV_ID, NightEnv, make_vector_env, night_params  # noqa: E402
 from leapsim.gym.encode import HOLD, PAIR_FEATURES, THREAT_FEATURES, UNIT_FEATURES  # noqa: E402
 from leapsim.seeds import run_rng  # noqa: E402
 from scenario_factory import compile_dict, one_site_scenario  # noqa: E402
@@ -65,9 +66,10 @@ def test_gymnasium_env_checker_passes():
     assert not [w for w in caught if "gymnasium" in str(w.filename) or "WARN" in str(w.message)]
 
 
-def test_cost_aware_through_the_env_is_the_engine(small):
+@pytest.mark.parametrize("name", ["cost_aware", "max_pk"])
+def test_a_built_in_policy_through_the_env_is_the_engine(small, name):
     env = NightEnv(small)
-    policy = make_policy("cost_aware", small.doctrine)
+    policy = make_policy(name, small.doctrine)
     for run in range(3):
         total, metrics = drive(env, policy, seed=11, run=run)
         engine = night_metrics(simulate_night(small, run_rng(11, run), policy))
@@ -79,16 +81,17 @@ def test_cost_aware_through_the_env_is_the_engine(small):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("scenario", "policy", "max_threats"),
+    ("scenario", "sensing", "policy", "max_threats"),
     [
-        ("builtin:rzeszow_leap", "cost_aware", 48),
-        ("builtin:rzeszow_legacy", "max_pk", 128),
+        ("builtin:rzeszow_leap", "detection", "cost_aware", 48),
+        (str(EXAMPLES / "gdansk_port.yaml"), "tracked", "cost_aware", 64),
     ],
 )
 def test_a_built_in_policy_through_the_env_is_the_engine_on_real_scenarios(
-    scenario, policy, max_threats
+    scenario, sensing, policy, max_threats
 ):
-    env = NightEnv(scenario, max_threats=max_threats)
+    params = replace(night_params(scenario), sensing_mode=sensing)
+    env = NightEnv(params, max_threats=max_threats)
     chosen = make_policy(policy, env.params.doctrine)
     total, metrics = drive(env, chosen, seed=3)
     engine = simulate_night(env.params, run_rng(3, 0), chosen)
