@@ -295,7 +295,7 @@ def calibration_view(result: ResultFolder) -> dict[str, Any] | None:
     emulated = fit.get("emulated_share_at_median", {})
     design = fit.get("design_share_range", {})
     holdout = (cal.get("emulator") or {}).get("holdout", {})
-    concentration = cal.get("nuisance_concentration", {})
+    dispersion = cal.get("dispersion", {})
     sampler = cal.get("sampler", {})
     return {
         "caveat": DATA_CAVEAT,
@@ -317,7 +317,7 @@ def calibration_view(result: ResultFolder) -> dict[str, Any] | None:
                 fmt_share(emulated.get(f)),
                 " – ".join(fmt_share(v) for v in design.get(f, [])),
                 f"{(holdout.get(f) or {}).get('window_rmse_pp', float('nan')):.2f}",
-                f"{(concentration.get(f) or {}).get('median', float('nan')):.0f}",
+                f"{(dispersion.get(f) or {}).get('used', float('nan')):.1f}",
             ]
             for f in reported
         ],
