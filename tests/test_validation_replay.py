@@ -187,3 +187,31 @@ def test_engine_dispersion_of_binomial_runs_is_one():
     k = rng.binomial(launched[None], p)
     emulator = fit_emulator(theta, k, launched, low, high, np.array([[True]]))
     assert engine_dispersion(emulator, theta, k, launched)[0] == pytest.approx(1.0, abs=0.15)
+
+
+def test_predictive_interval_widens_the_runs_interval_by_the_extra_dispersion():
+    """With no extra dispersion the predictive interval is the runs' 5-95 % range; with φ_e it
+    is the mixture of normals of variance φ_e m (1 - m) / L around the runs."""
+    from types import SimpleNamespace
+
+    from leapsim.validation.shares import summarise
+
+    nights = np.arange("2025-01-01", "2025-03-01", dtype="datetime64[D]")
+    launched = np.zeros((nights.size, 3), np.int64)
+    launched[:, 0] = 100
+    plan = SimpleNamespace(nights=nights, n_nights=nights.size, launched=launched,
+                           known=np.ones_like(launched, bool),
+                           neutralised=(launched * 0.9).astype(np.int64))  # fmt: skip
+    rng = np.random.default_rng(1)
+    simulated = rng.binomial(launched[None].repeat(40, 0), 0.8)
+    plain = summarise(plan, simulated)["families"]["drone"]["window"]
+    assert "predictive_p05" not in plain
+    same = summarise(plan, simulated, {"drone": 0.0})["families"]["drone"]["window"]
+    assert same["predictive_p05"] == pytest.approx(same["simulated_p05"], abs=1e-9)
+    assert same["predictive_p95"] == pytest.approx(same["simulated_p95"], abs=1e-9)
+    wide = summarise(plan, simulated, {"drone": 500.0})["families"]["drone"]
+    w, m = wide["window"], wide["window"]["simulated_mean"]
+    sd = np.sqrt(500.0 * m * (1 - m) / w["launched"])  # ≈ 0.12, far above the runs' spread
+    assert w["predictive_p95"] - w["predictive_p05"] == pytest.approx(2 * 1.645 * sd, rel=0.1)
+    assert not w["inside_90"] and w["inside_predictive_90"]  # reported 0.9 vs model 0.8
+    assert wide["errors"]["months_inside_predictive_90"] == 2
