@@ -265,7 +265,12 @@ def hindcast_view(result: ResultFolder) -> dict[str, Any] | None:
                         f"{fmt_share(m['simulated_mean'])} ({fmt_share(m['simulated_p05'])} – "
                         f"{fmt_share(m['simulated_p95'])})",
                         f"{m['error_pp']:+.1f}",
-                        "yes" if m["inside_90"] else "no",
+                        ("yes" if m["inside_90"] else "no")
+                        + (
+                            ""
+                            if "inside_predictive_90" not in m
+                            else f" (predictive: {'yes' if m['inside_predictive_90'] else 'no'})"
+                        ),
                     ]
                     for month, m in data["months"].items()
                 ],

@@ -190,7 +190,7 @@ def _shares(mu: np.ndarray, obs: Observations) -> dict[str, float]:
     return out
 
 
-def _monthly(plan, obs: Observations, emulated: np.ndarray) -> dict[str, dict[str, list]]:
+def _monthly(plan: ReplayPlan, obs: Observations, emulated: np.ndarray) -> dict[str, dict]:
     """Per family: the months, reported shares and emulated shares at the posterior median."""
     out = {}
     for f, family in enumerate(OUTCOME_FAMILIES):
@@ -205,7 +205,7 @@ def _monthly(plan, obs: Observations, emulated: np.ndarray) -> dict[str, dict[st
     return out
 
 
-def _report(prior, plan, theta, sim_month, jammed, emulator, holdout, obs, post, engine):
+def _report(prior, plan, theta, sim_month, jammed, emulator, holdout, obs, post, engine) -> dict:
     q05, q50, q95 = np.quantile(post.theta, [0.05, 0.5, 0.95], axis=0)
     parameters = {
         name: {
