@@ -26,7 +26,7 @@ import highspy
 import numpy as np
 from numba import njit
 
-from leapsim.c2.wta._highs import quiet_highs
+from leapsim.highs import quiet_highs
 from leapsim.c2.wta.problem import WTAProblem
 
 _ROUND_COLUMNS = 40
