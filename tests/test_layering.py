@@ -27,6 +27,7 @@ CHAIN = (
     "campaign",
     "procurement",
     "experiments",
+    "warning",
     "report",
     "cli",
 )
