@@ -29,10 +29,8 @@ from leapsim.campaign import (
     load_campaign_config,
 )
 from leapsim.engine import compile_scenario, simulate_night
-from leapsim.experiments import run_campaign
+from leapsim.experiments import CampaignTask, LocalExecutor, Study, mean_ci, nightly, run_study
 from leapsim.experiments.campaign_store import campaign_summary
-from leapsim.experiments.executors import LocalExecutor
-from leapsim.experiments.stats import mean_ci
 from leapsim.scenario import builtin_scenario
 from leapsim.seeds import run_rng
 from leapsim.threats import load_default_threat_model
@@ -76,12 +74,12 @@ def main() -> None:
         config = config.model_copy(update={"pooling": args.pooling})
     model = load_default_threat_model()
     plan = compile_plan(params, config, args.nights)
-    job = CampaignJob(params, plan, config, model, args.seed, args.threat_scale)
+    job = CampaignJob(params, plan, config, model, args.threat_scale)
     simulate_night(params, run_rng(0, 0))  # load the numba cache in this process
 
     cpu_before = cpu_seconds()
     started = time.perf_counter()
-    result = run_campaign(job, args.runs, executor=LocalExecutor(args.jobs))
+    result = run_study(Study(CampaignTask(job), args.runs, args.seed), LocalExecutor(args.jobs))
     wall = time.perf_counter() - started
     cpu = cpu_seconds() - cpu_before
     console.print(f"simulated in {wall:.1f} s wall, {cpu:.1f} s CPU")
@@ -97,7 +95,7 @@ def main() -> None:
     table.add_row("CPU s (this process + workers)", f"{cpu:.0f}")
     table.add_row("CPU ms per night", f"{1000 * cpu / nights:.0f}")
     table.add_row(f"wall on {args.jobs} idle cores (CPU / jobs)", f"{cpu / args.jobs:.0f}")
-    per_night = mean_ci(result.grid("raid_size").mean(axis=1))
+    per_night = mean_ci(nightly(result, "raid_size").mean(axis=1))
     table.add_row("threats drawn per night", ci(per_night))
     table.add_row("cumulative cost-exchange ratio", ci(metrics["cost_exchange_ratio"], "{:.3f}"))
     table.add_row("leak rate over the campaign", ci(metrics["leak_rate"], "{:.3f}"))

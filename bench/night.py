@@ -22,8 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leapsim.engine import compile_scenario, night_metrics, simulate_night
-from leapsim.experiments import run_monte_carlo
-from leapsim.experiments.executors import LocalExecutor
+from leapsim.experiments import LocalExecutor, NightTask, Study, run_study
 from leapsim.scenario import builtin_scenario, load_scenario
 from leapsim.seeds import run_rng
 
@@ -92,7 +91,7 @@ def main() -> None:
     total = 0.0
     for name in ("demo legacy", "demo LEAP"):
         start = time.perf_counter()
-        run_monte_carlo(studies[name], args.mc_runs, 1, LocalExecutor(args.jobs))
+        run_study(Study(NightTask(studies[name]), args.mc_runs, 1), LocalExecutor(args.jobs))
         wall = time.perf_counter() - start
         total += wall
         table.add_row(name, f"{wall:.1f}", f"{args.mc_runs / wall:.1f}")

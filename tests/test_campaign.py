@@ -33,9 +33,8 @@ from leapsim.campaign.simulate import LEAKAGE, scenario_raid_counts, unit_losses
 from leapsim.campaign.stocks import apportion, layer_dry, refill
 from leapsim.engine import NightParams, compile_scenario
 from leapsim.engine.night import KILLED, LEAKED
-from leapsim.experiments import run_campaign
+from leapsim.experiments import CampaignTask, Checkpoint, LocalExecutor, Study, nightly, run_study
 from leapsim.experiments.campaign_store import campaign_summary, horizon_stats, run_totals
-from leapsim.experiments.executors import LocalExecutor
 from leapsim.scenario import load_scenario
 from leapsim.threats import FAMILIES, load_default_threat_model
 
@@ -169,11 +168,16 @@ def model():
     return load_default_threat_model()
 
 
-def make_job(
-    params, model, nights: int, scale: float = 0.04, seed: int = 3, **config
-) -> CampaignJob:
+SEED = 3
+
+
+def make_job(params, model, nights: int, scale: float = 0.04, **config) -> CampaignJob:
     cfg = CampaignConfig.model_validate(config)
-    return CampaignJob(params, compile_plan(params, cfg, nights), cfg, model, seed, scale)
+    return CampaignJob(params, compile_plan(params, cfg, nights), cfg, model, scale)
+
+
+def campaign_study(job: CampaignJob, runs: int, seed: int = SEED) -> Study:
+    return Study(CampaignTask(job), runs, seed)
 
 
 # --- learning curve and production ------------------------------------------------------------
@@ -377,7 +381,7 @@ def busy_run(params, model):
         losses={"target_fraction": 0.5, "kill_probability": 0.7, "radius_m": 3000},
         munitions={"camp_gun": {"production": PRODUCTION}},
     )
-    return job, simulate_campaign_run(job, 0), simulate_campaign_run(job, 1)
+    return job, simulate_campaign_run(job, SEED, 0), simulate_campaign_run(job, SEED, 1)
 
 
 def test_stock_balance_holds_every_night(busy_run):
@@ -451,8 +455,8 @@ def test_shared_pooling_never_leaks_more_on_the_same_draws(params, model):
     national = make_job(params, model, 8, scale=0.06, pooling="national", **common)
     shared = make_job(params, model, 8, scale=0.06, pooling="shared", **common)
     for run in range(4):
-        a = simulate_campaign_run(national, run).columns
-        b = simulate_campaign_run(shared, run).columns
+        a = simulate_campaign_run(national, SEED, run).columns
+        b = simulate_campaign_run(shared, SEED, run).columns
         np.testing.assert_array_equal(a["raid_size"], b["raid_size"])
         assert b["leaked"].sum() <= a["leaked"].sum()
         assert b["value_lost_eur"].sum() <= a["value_lost_eur"].sum()
@@ -472,36 +476,39 @@ def test_shared_pooling_never_leaks_more_on_the_same_draws(params, model):
         **{**common, "munitions": {"camp_gun": {"depot": {"DE": 400}, "standardised": False}}},
     )
     np.testing.assert_array_equal(
-        simulate_campaign_run(non_standard, 0).columns["leaked"],
-        simulate_campaign_run(national, 0).columns["leaked"],
+        simulate_campaign_run(non_standard, SEED, 0).columns["leaked"],
+        simulate_campaign_run(national, SEED, 0).columns["leaked"],
     )
 
 
 def test_runs_are_identical_on_one_or_two_workers(params, model):
-    job = make_job(params, model, 4, scale=0.05)
-    one = run_campaign(job, 3, executor=LocalExecutor(1))
-    two = run_campaign(job, 3, executor=LocalExecutor(2))
-    assert one.columns.keys() == two.columns.keys()
-    for key in one.columns:
-        np.testing.assert_array_equal(one.columns[key], two.columns[key])
-    for key in one.horizon:
-        np.testing.assert_array_equal(one.horizon[key], two.horizon[key])
-    np.testing.assert_array_equal(one.columns["night"][:5], [1, 2, 3, 4, 1])
-    alone = simulate_campaign_run(job, 2).columns["leaked"]
-    np.testing.assert_array_equal(one.grid("leaked")[2], alone)
+    study = campaign_study(make_job(params, model, 4, scale=0.05), 3)
+    one = run_study(study, LocalExecutor(1))
+    two = run_study(study, LocalExecutor(2))
+    assert one.tables.keys() == two.tables.keys() == {"nights", "horizon"}
+    for name, table in one.tables.items():
+        assert table.keys() == two.tables[name].keys()
+        for key in table:
+            np.testing.assert_array_equal(table[key], two.tables[name][key])
+    np.testing.assert_array_equal(one.tables["nights"]["night"][:5], [1, 2, 3, 4, 1])
+    np.testing.assert_array_equal(one.tables["horizon"]["run"], [0, 1, 2])
+    alone = simulate_campaign_run(study.task.job, SEED, 2).columns["leaked"]
+    np.testing.assert_array_equal(nightly(one, "leaked")[2], alone)
 
 
 def test_summary_follows_the_results_contract(params, model):
-    job = make_job(params, model, 4, scale=0.05)
-    result = run_campaign(job, 3)
+    result = run_study(campaign_study(make_job(params, model, 4, scale=0.05), 3))
     summary = campaign_summary(result, "s.yaml", None)
     assert summary["kind"] == "campaign" and summary["nights"] == 4 and summary["runs"] == 3
+    assert summary["seed"] == SEED
     for series in summary["per_night"].values():
         assert all(len(series[k]) == 4 for k in ("mean", "ci_low", "ci_high"))
     assert set(summary["horizon"]["layer_exhausted"]) == {"camp_gun"}
     totals = run_totals(result)
     assert summary["metrics"]["leaked"]["mean"] == pytest.approx(totals["leaked"].mean())
-    cer = result.grid("defender_spend_eur").sum(1) / result.grid("attacker_spend_eur").sum(1)
+    cer = nightly(result, "defender_spend_eur").sum(1) / nightly(result, "attacker_spend_eur").sum(
+        1
+    )
     np.testing.assert_allclose(totals["cost_exchange_ratio"], cer)
     assert summary["families"]["unmodelled"] == ["ballistic_missile", "other"]
 
@@ -510,17 +517,16 @@ class _RefuseWork:
     """An executor that fails if asked to run anything: all must come from the checkpoint."""
 
     def map_unordered(self, fn, shared, items):
-        if items:
-            raise AssertionError(f"asked to run {len(items)} chunk(s)")
-        return iter(())
+        raise AssertionError(f"asked to run {len(items)} chunk(s)")
 
 
 def test_a_rerun_resumes_from_saved_chunks(params, model, tmp_path):
-    job = make_job(params, model, 3, scale=0.05)
-    first = run_campaign(job, 3, checkpoint_dir=tmp_path / "partial")
-    again = run_campaign(job, 3, executor=_RefuseWork(), checkpoint_dir=tmp_path / "partial")
-    for key in first.columns:
-        np.testing.assert_array_equal(first.columns[key], again.columns[key])
+    study = campaign_study(make_job(params, model, 3, scale=0.05), 3)
+    first = run_study(study, checkpoint=Checkpoint(tmp_path / "partial"))
+    again = run_study(study, _RefuseWork(), Checkpoint(tmp_path / "partial"))
+    for name, table in first.tables.items():
+        for key in table:
+            np.testing.assert_array_equal(table[key], again.tables[name][key])
     other = make_job(params, model, 3, scale=0.05, pooling="shared")  # another study: starts over
-    with pytest.raises(AssertionError, match="chunk"):
-        run_campaign(other, 3, executor=_RefuseWork(), checkpoint_dir=tmp_path / "partial")
+    with pytest.raises(AssertionError, match="3 chunk"):
+        run_study(campaign_study(other, 3), _RefuseWork(), Checkpoint(tmp_path / "partial"))

@@ -243,3 +243,42 @@ def test_rerun_into_the_same_folder_leaves_no_stale_events(cli, tmp_path):
     assert second.exit_code == 0, second.stderr
     assert json.loads((out / "summary.json").read_text())["seed"] == 5
     assert not (out / "events.parquet").exists(), "the previous study's events.parquet is left"
+
+
+def test_run_and_campaign_commands_import_no_heavy_module():
+    """Loading the command modules is cheap: the engine, numba, scipy, pyarrow, dask, the
+    experiments layer and the report are imported by the commands that use them."""
+    import subprocess
+    import sys
+
+    heavy = ("numba", "scipy", "pyarrow", "distributed", "leapsim.engine", "leapsim.experiments",
+             "leapsim.report", "leapsim.campaign")  # fmt: skip
+    code = (
+        "import sys, leapsim.cli.run, leapsim.cli.campaign, leapsim.cli.study; "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_run_resumes_from_the_chunks_in_out_partial(cli, tmp_path):
+    """``leapsim run`` takes finished replications from OUT/.partial: with all of them saved it
+    needs no executor at all (an unreachable Dask address is never contacted), writes the same
+    results as the study itself, and removes the folder."""
+    from leapsim.engine import compile_scenario
+    from leapsim.experiments import Checkpoint, NightTask, Study, run_study
+    from leapsim.scenario import builtin_scenario
+
+    out = tmp_path / "study"
+    task = NightTask(compile_scenario(builtin_scenario("rzeszow_legacy")))
+    saved = run_study(Study(task, 5, 7), checkpoint=Checkpoint(out / ".partial"))
+    result = cli("run", "builtin:rzeszow_legacy", "--runs", 5, "--seed", 7, "--out", out,
+                 "--executor", "dask://127.0.0.1:9", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    runs = read_columns(out / "runs.parquet")
+    for name, column in saved.tables["runs"].items():
+        np.testing.assert_array_equal(runs[name], column, err_msg=name)
+    assert json.loads((out / "replay.json").read_text()) == saved.documents["replay"][0]
+    assert not (out / ".partial").exists()

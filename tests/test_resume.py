@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from leapsim.engine import compile_scenario
-from leapsim.experiments import run_monte_carlo
-from leapsim.experiments.executors import LocalExecutor
-from leapsim.experiments.montecarlo import chunk_runs
+from leapsim.experiments import Checkpoint, LocalExecutor, NightTask, Study, run_study
+from leapsim.experiments.study import chunk_items
 from leapsim.scenario import builtin_scenario
 
 
@@ -31,38 +30,61 @@ class StopAfter(LocalExecutor):
 
 
 class Counting(LocalExecutor):
+    """Runs chunks in this process and counts the items (replications) it was given."""
+
     def __init__(self):
         super().__init__(1)
         self.items = 0
 
     def map_unordered(self, fn, shared, items):
-        self.items += len(items)
+        self.items += sum(len(chunk) for chunk in items)
         yield from super().map_unordered(fn, shared, items)
 
 
-def test_interrupted_study_resumes(tmp_path):
-    params = compile_scenario(builtin_scenario("rzeszow_legacy"))
-    runs, seed = 70, 3
+@pytest.fixture(scope="module")
+def task() -> NightTask:
+    return NightTask(compile_scenario(builtin_scenario("rzeszow_legacy")), events=True)
+
+
+def assert_same(a, b) -> None:
+    assert a.tables.keys() == b.tables.keys()
+    for name, table in a.tables.items():
+        assert table.keys() == b.tables[name].keys(), name
+        for column, values in table.items():
+            np.testing.assert_array_equal(b.tables[name][column], values, err_msg=column)
+    assert a.documents == b.documents
+
+
+def test_interrupted_study_resumes(task, tmp_path):
+    study = Study(task, 70, 3)
     partial = tmp_path / ".partial"
     with pytest.raises(Interrupted):
-        run_monte_carlo(params, runs, seed, StopAfter(3), checkpoint_dir=partial)
+        run_study(study, StopAfter(3), Checkpoint(partial))
     assert len(list(partial.glob("chunk-*.pkl"))) == 3
+    saved = sum(len(chunk) for chunk in chunk_items(range(70))[:3])
 
     counting = Counting()
-    resumed = run_monte_carlo(params, runs, seed, counting, checkpoint_dir=partial)
-    assert counting.items == len(chunk_runs(runs)) - 3  # only the missing chunks ran again
-
-    fresh = run_monte_carlo(params, runs, seed)
-    assert resumed.columns.keys() == fresh.columns.keys()
-    for name, column in fresh.columns.items():
-        np.testing.assert_array_equal(resumed.columns[name], column, err_msg=name)
+    resumed = run_study(study, counting, Checkpoint(partial))
+    assert counting.items == 70 - saved  # only the missing replications ran again
+    assert_same(run_study(study), resumed)
 
 
-def test_other_study_does_not_reuse_chunks(tmp_path):
-    params = compile_scenario(builtin_scenario("rzeszow_legacy"))
+def test_other_study_does_not_reuse_chunks(task, tmp_path):
     partial = tmp_path / ".partial"
     with pytest.raises(Interrupted):
-        run_monte_carlo(params, 40, 1, StopAfter(2), checkpoint_dir=partial)
+        run_study(Study(task, 40, 1), StopAfter(2), Checkpoint(partial))
     counting = Counting()
-    run_monte_carlo(params, 40, 2, counting, checkpoint_dir=partial)  # another seed
-    assert counting.items == len(chunk_runs(40))
+    run_study(Study(task, 40, 2), counting, Checkpoint(partial))  # another seed
+    assert counting.items == 40
+
+
+def test_damaged_chunks_are_run_again(task, tmp_path):
+    partial = tmp_path / ".partial"
+    study = Study(task, 6, 5)
+    fresh = run_study(study, checkpoint=Checkpoint(partial))
+    chunks = sorted(partial.glob("chunk-*.pkl"))
+    chunks[0].write_bytes(chunks[0].read_bytes()[:100])  # truncated by a crash of the disk
+    chunks[1].write_bytes(b"not a pickle")
+    counting = Counting()
+    assert_same(fresh, run_study(study, counting, Checkpoint(partial)))
+    assert counting.items == 2

@@ -2,8 +2,9 @@
 stocks by type and nation, industrial resupply on a learning curve, national or shared pooling,
 fire units lost to leakers, and the sustainability horizon. See ``docs/campaign.md``.
 
-The Monte Carlo driver and the results folder of a campaign study are
-:mod:`leapsim.experiments.campaign_montecarlo` and :mod:`leapsim.experiments.campaign_store`."""
+A campaign study runs through :mod:`leapsim.experiments` (:class:`CampaignTask` in
+:mod:`leapsim.experiments.campaign_task`); its results folder is
+:mod:`leapsim.experiments.campaign_store`."""
 
 from leapsim.campaign.config import CampaignConfig, load_campaign_config
 from leapsim.campaign.plan import CampaignPlan, compile_plan

@@ -40,13 +40,13 @@ LEAKAGE = "leakage_threshold"
 
 @dataclass(frozen=True)
 class CampaignJob:
-    """What every worker needs to simulate any run of a campaign study."""
+    """What every worker needs to simulate any run of a campaign study (the seed is the
+    study's)."""
 
     params: NightParams
     plan: CampaignPlan
     config: CampaignConfig
     model: ThreatModel
-    seed: int
     threat_scale: float
 
 
@@ -130,12 +130,13 @@ def stock_row(
     return row
 
 
-def simulate_campaign_run(job: CampaignJob, run: int) -> CampaignRun:
-    """Simulate run ``run`` of the campaign ``job`` (all nights)."""
+def simulate_campaign_run(job: CampaignJob, seed: int, run: int) -> CampaignRun:
+    """Simulate run ``run`` of the campaign ``job`` in a study seeded with ``seed`` (all
+    nights)."""
     params, plan, config = job.params, job.plan, job.config
     nights = plan.nights
     draws = sample_raids(
-        job.model, nights, run_rng(job.seed, run), config.start_month_offset, job.threat_scale
+        job.model, nights, run_rng(seed, run), config.start_month_offset, job.threat_scale
     )
     counts = scenario_raid_counts(plan, params.raids.count, draws)
     stocked = plan.unit_munition >= 0
@@ -163,7 +164,7 @@ def simulate_campaign_run(job: CampaignJob, run: int) -> CampaignRun:
             params.with_raid_counts(counts[n]).with_stocks(ready, onsite - ready),
             site_value_eur=site_value,
         )
-        engine_rng, loss_rng = night_rngs(job.seed, run, n)
+        engine_rng, loss_rng = night_rngs(seed, run, n)
         outcome = simulate_night(night, engine_rng)
         metrics = night_metrics(outcome)
         fired = np.where(stocked, onsite - outcome.rounds_left, 0)

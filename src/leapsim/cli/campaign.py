@@ -7,28 +7,18 @@ import json
 import math
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from leapsim.campaign import (
-    CampaignConfig,
-    CampaignJob,
-    compile_plan,
-    load_campaign_config,
-)
 from leapsim.cli.app import app
-from leapsim.cli.console import console, err_console
-from leapsim.cli.run import PARTIAL, _cell, json_summary, resolve_scenario, summary_table
-from leapsim.engine import compile_scenario
+from leapsim.cli.console import console
+from leapsim.cli.run import _cell, json_summary, resolve_scenario, summary_table
+from leapsim.cli.study import check_runs, execute, remove_partial
 from leapsim.errors import InputError
-from leapsim.experiments import run_campaign
-from leapsim.experiments.campaign_store import campaign_summary, write_campaign_results
-from leapsim.experiments.checkpoint import Checkpoint
-from leapsim.experiments.executors import make_executor
-from leapsim.threats import resolve_threat_model
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 MAX_NIGHTS = 3650
 CAMPAIGN_ROWS = (
@@ -42,8 +32,7 @@ CAMPAIGN_ROWS = (
 def check_options(nights: int, runs: int, threat_scale: float) -> None:
     if not 1 <= nights <= MAX_NIGHTS:
         raise InputError.at(f"--nights must be 1 to {MAX_NIGHTS}", field="nights")
-    if runs < 1:
-        raise InputError.at("--runs must be at least 1", field="runs")
+    check_runs(runs)
     if not (math.isfinite(threat_scale) and threat_scale >= 0):
         raise InputError.at(
             "--threat-scale must be a finite number >= 0",
@@ -54,6 +43,8 @@ def check_options(nights: int, runs: int, threat_scale: float) -> None:
 
 def horizon_table(summary: dict) -> Table:
     """Night on which each layer runs dry and leakage passes the threshold (mean, 95 % CI)."""
+    from rich.table import Table
+
     nights = summary["nights"]
     horizon = summary["horizon"]
     table = Table(
@@ -130,40 +121,34 @@ def campaign(
         raise InputError.at(
             f"unknown pooling {pooling!r}", field="pooling", hint="use national or shared"
         )
+    from leapsim.campaign import CampaignConfig, CampaignJob, compile_plan, load_campaign_config
+    from leapsim.engine import compile_scenario
+    from leapsim.experiments import CampaignTask, Study
+    from leapsim.experiments.campaign_store import campaign_summary, write_campaign_results
+    from leapsim.threats import resolve_threat_model
+
     resolved = resolve_scenario(scenario)
     params = compile_scenario(resolved)
     settings = CampaignConfig() if config is None else load_campaign_config(config, params)
     if pooling is not None:
         settings = settings.model_copy(update={"pooling": pooling})
     model = resolve_threat_model(threat_model)
-    job = CampaignJob(
-        params, compile_plan(params, settings, nights), settings, model, seed, threat_scale
-    )
+    job = CampaignJob(params, compile_plan(params, settings, nights), settings, model, threat_scale)
 
     started = time.perf_counter()
-    progress = Progress(
-        TextColumn(f"[bold]{params.name}[/] {nights} nights"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=as_json,
+    [result] = execute(
+        {f"{params.name} {nights} nights": Study(CampaignTask(job), runs, seed)},
+        jobs=jobs,
+        executor=executor,
+        out=out,
+        quiet=as_json,
     )
-    with progress:
-        task = progress.add_task("runs", total=runs)
-        result = run_campaign(
-            job,
-            runs,
-            executor=make_executor(executor, jobs),
-            progress=lambda n: progress.advance(task, n),
-            checkpoint_dir=None if out is None else out / PARTIAL,
-        )
     config_file = None if config is None else str(config)
     if out is None:
         summary = campaign_summary(result, resolved.file, config_file)
     else:
         summary = write_campaign_results(out, result, resolved, config_file)
-        Checkpoint(out / PARTIAL, "").clear()
+        remove_partial(out)
     if report and out is not None:
         from leapsim.report import write_report
 
@@ -172,6 +157,8 @@ def campaign(
         print(json.dumps(campaign_json(summary)))
         return
     console.print(summary_table({f"{params.name} ({settings.pooling} pooling)": summary}))
+    from rich.table import Table
+
     extra = Table(show_header=False, box=None)
     for key, label, style in CAMPAIGN_ROWS:
         extra.add_row(label, _cell(summary["metrics"][key], style))

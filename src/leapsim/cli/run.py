@@ -1,29 +1,27 @@
-"""``leapsim validate``, ``leapsim run`` and ``leapsim demo``."""
+"""``leapsim validate``, ``leapsim run`` and ``leapsim demo``. Heavy modules (engine, numba,
+scipy, pyarrow, dask, the experiments layer, the report) are imported inside the functions that
+use them, so loading this module is cheap."""
 
 from __future__ import annotations
 
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from leapsim.cli.app import app
-from leapsim.cli.console import console, err_console
-from leapsim.engine import TOTAL_METRICS, compile_scenario
-from leapsim.engine.params import SENSING_MODES
+from leapsim.cli.console import console
+from leapsim.cli.study import check_runs, execute, remove_partial
 from leapsim.errors import InputError
-from leapsim.experiments import run_monte_carlo
-from leapsim.experiments.checkpoint import Checkpoint
-from leapsim.experiments.executors import default_jobs, make_executor
-from leapsim.experiments.store import night_summary, write_night_results
-from leapsim.scenario import ResolvedScenario, builtin_scenario, load_scenario
-from leapsim.scenario.loader import BUILTIN_PREFIX
 
-PARTIAL = ".partial"  # finished chunks of an unfinished study, inside its results folder
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from leapsim.experiments import NightTask
+    from leapsim.scenario import ResolvedScenario
+
 HEADLINE = (
     ("launched", "threats launched", "{:,.1f}"),
     ("killed", "killed", "{:,.1f}"),
@@ -38,6 +36,9 @@ HEADLINE = (
 
 def resolve_scenario(spec: str) -> ResolvedScenario:
     """A scenario file path, or ``builtin:NAME`` for one shipped with leapsim."""
+    from leapsim.scenario import builtin_scenario, load_scenario
+    from leapsim.scenario.loader import BUILTIN_PREFIX
+
     if spec.startswith(BUILTIN_PREFIX):
         return builtin_scenario(spec[len(BUILTIN_PREFIX) :])
     return load_scenario(spec)
@@ -53,6 +54,8 @@ SensingOption = Annotated[
 
 
 def check_sensing(sensing: str | None) -> None:
+    from leapsim.engine.params import SENSING_MODES
+
     if sensing is not None and sensing not in SENSING_MODES:
         raise InputError.at(
             f"unknown sensing mode {sensing!r}",
@@ -80,6 +83,8 @@ def _cell(stats: dict, style: str) -> str:
 
 def summary_table(summaries: dict[str, dict]) -> Table:
     """Headline metrics, mean and 95 % CI, one column per study."""
+    from rich.table import Table
+
     table = Table(title="Mean over runs (95 % confidence interval)", title_justify="left")
     table.add_column("metric")
     for name in summaries:
@@ -90,6 +95,8 @@ def summary_table(summaries: dict[str, dict]) -> Table:
 
 
 def json_summary(summary: dict) -> dict:
+    from leapsim.engine import TOTAL_METRICS
+
     return {
         "runs": summary["runs"],
         "seed": summary["seed"],
@@ -100,51 +107,15 @@ def json_summary(summary: dict) -> dict:
     }
 
 
-def simulate_study(
-    resolved: ResolvedScenario,
-    runs: int,
-    seed: int,
-    jobs: int,
-    executor: str | None,
-    out: Path | None,
-    events: bool,
-    quiet: bool,
-    label: str | None = None,
-    sensing: str | None = None,
-) -> dict:
-    """Compile, run the Monte Carlo with a progress bar, write the folder; return the summary.
-    ``sensing`` overrides the scenario's sensing mode."""
-    if runs < 1:
-        raise InputError.at("--runs must be at least 1", field="runs")
-    check_sensing(sensing)
+def night_task(resolved: ResolvedScenario, sensing: str | None, events: bool) -> NightTask:
+    """The task of a one-night study; ``sensing`` overrides the scenario's sensing mode."""
+    from leapsim.engine import compile_scenario
+    from leapsim.experiments import NightTask
+
     params = compile_scenario(resolved)
     if sensing is not None:
         params = params.with_sensing_mode(sensing)
-    progress = Progress(
-        TextColumn(f"[bold]{label or params.name}[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=quiet,
-        transient=False,
-    )
-    with progress:
-        task = progress.add_task("runs", total=runs)
-        result = run_monte_carlo(
-            params,
-            runs,
-            seed,
-            executor=make_executor(executor, jobs),
-            events=events,
-            progress=lambda n: progress.advance(task, n),
-            checkpoint_dir=None if out is None else out / PARTIAL,
-        )
-    if out is None:
-        return night_summary(result, resolved.file)
-    summary = write_night_results(out, result, resolved)
-    Checkpoint(out / PARTIAL, "").clear()
-    return summary
+    return NightTask(params, events)
 
 
 @app.command()
@@ -152,6 +123,8 @@ def validate(
     scenario: Annotated[str, typer.Argument(help="Scenario YAML file (or builtin:NAME).")],
 ) -> None:
     """Check a scenario file; exit 0 if it is valid, 2 with file:line messages if not."""
+    from leapsim.engine import compile_scenario
+
     resolved = resolve_scenario(scenario)
     params = compile_scenario(resolved)
     console.print(
@@ -184,10 +157,24 @@ def run(
     resolved = resolve_scenario(scenario)
     if report and out is None:
         raise InputError.at("--report needs --out DIR", field="report")
+    check_runs(runs)
+    from leapsim.experiments import Study
+    from leapsim.experiments.store import night_summary, write_night_results
+
     started = time.perf_counter()
-    summary = simulate_study(
-        resolved, runs, seed, jobs, executor, out, events, quiet=as_json, sensing=sensing
+    task = night_task(resolved, sensing, events)
+    [result] = execute(
+        {task.params.name: Study(task, runs, seed)},
+        jobs=jobs,
+        executor=executor,
+        out=out,
+        quiet=as_json,
     )
+    if out is None:
+        summary = night_summary(result, resolved.file)
+    else:
+        summary = write_night_results(out, result, resolved)
+        remove_partial(out)
     if report and out is not None:
         from leapsim.report import write_report
 
@@ -216,24 +203,27 @@ def demo(
     instead of detected threats; a tracked night takes far longer (see bench/RESULTS.md).
     """
     check_sensing(sensing)
+    check_runs(runs)
+    from leapsim.experiments import Study
+    from leapsim.experiments.executors import default_jobs
+    from leapsim.experiments.store import write_night_results
+    from leapsim.report import write_report
+    from leapsim.scenario import builtin_scenario
+
     jobs = jobs or default_jobs()
     started = time.perf_counter()
-    summaries = {}
-    for label, name in (("legacy", "rzeszow_legacy"), ("LEAP", "rzeszow_leap")):
-        summaries[label] = simulate_study(
-            builtin_scenario(name),
-            runs,
-            seed,
-            jobs,
-            None,
-            out / label.lower(),
-            False,
-            False,
-            label,
-            sensing=sensing,
-        )
-    from leapsim.report import write_report
-
+    defences = {"legacy": "rzeszow_legacy", "LEAP": "rzeszow_leap"}
+    scenarios = {label: builtin_scenario(name) for label, name in defences.items()}
+    studies = {
+        label: Study(night_task(resolved, sensing, events=False), runs, seed)
+        for label, resolved in scenarios.items()
+    }
+    results = execute(studies, jobs=jobs, executor=None, out=out, quiet=False)
+    summaries = {
+        label: write_night_results(out / label.lower(), result, scenarios[label])
+        for label, result in zip(studies, results, strict=True)
+    }
+    remove_partial(out)
     page = write_report(
         [out / "legacy", out / "leap"],
         out / "report.html",

@@ -14,9 +14,10 @@ import leapsim
 from leapsim.atomic import write_json_atomic
 from leapsim.campaign.simulate import LEAKAGE
 from leapsim.engine import TOTAL_METRICS
-from leapsim.experiments.campaign_montecarlo import CampaignResult
+from leapsim.experiments.campaign_task import nightly
 from leapsim.experiments.stats import mean_ci
 from leapsim.experiments.store import scenario_geometry, write_table
+from leapsim.experiments.study import StudyResult
 from leapsim.scenario import ResolvedScenario
 
 RATIOS = {  # campaign ratios are ratios of the campaign's sums
@@ -34,25 +35,24 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
 
-def run_totals(result: CampaignResult) -> dict[str, np.ndarray]:
+def run_totals(result: StudyResult) -> dict[str, np.ndarray]:
     """Per-run totals over the campaign: sums of the nightly counts and costs, the ratios of
     those sums (cost-exchange ratio Σ defender / Σ attacker spend, cost per kill, leak rate),
     and per munition the rounds fired, delivered and lost and the stock after the last night."""
-    summed = [
-        n for n in (*TOTAL_METRICS, *CAMPAIGN_TOTALS) if n not in RATIOS and n in result.columns
-    ]
-    totals = {name: result.grid(name).sum(axis=1) for name in summed}
+    columns = result.tables["nights"]
+    summed = [n for n in (*TOTAL_METRICS, *CAMPAIGN_TOTALS) if n not in RATIOS and n in columns]
+    totals = {name: nightly(result, name).sum(axis=1) for name in summed}
     for name, (num, den) in RATIOS.items():
         totals[name] = _ratio(totals[num], totals[den])
-    unmodelled = [n for n in result.columns if n.startswith("unmodelled.")]
+    unmodelled = [n for n in columns if n.startswith("unmodelled.")]
     totals["unmodelled"] = sum(
-        (result.grid(n).sum(axis=1) for n in unmodelled), np.zeros(result.runs, np.int64)
+        (nightly(result, n).sum(axis=1) for n in unmodelled), np.zeros(result.runs, np.int64)
     )
-    for name in result.columns:
+    for name in columns:
         if name.startswith(_TOTALLED_PREFIXES):
-            totals[name] = result.grid(name).sum(axis=1)
+            totals[name] = nightly(result, name).sum(axis=1)
         elif name.startswith(("stock.", "stock_by_nation.")):
-            totals[name] = result.grid(name)[:, -1]
+            totals[name] = nightly(result, name)[:, -1]
     return totals
 
 
@@ -68,27 +68,28 @@ def horizon_stats(nights_to_event: np.ndarray, nights: int) -> dict[str, Any]:
     }
 
 
-def per_night_stats(result: CampaignResult) -> dict[str, dict[str, list]]:
+def per_night_stats(result: StudyResult) -> dict[str, dict[str, list]]:
     """Mean and 95 % CI over runs of every nightly column, one entry per night."""
     out = {}
-    for name in result.columns:
+    for name in result.tables["nights"]:
         if name in ("run", "night"):
             continue
-        grid = result.grid(name)
-        stats = [mean_ci(grid[:, n]) for n in range(result.nights)]
+        grid = nightly(result, name)
+        stats = [mean_ci(grid[:, n]) for n in range(grid.shape[1])]
         out[name] = {key: [s[key] for s in stats] for key in ("mean", "ci_low", "ci_high")}
     return out
 
 
 def campaign_summary(
-    result: CampaignResult, scenario_file: str, config_file: str | None
+    result: StudyResult, scenario_file: str, config_file: str | None
 ) -> dict[str, Any]:
     """The ``summary.json`` document of a campaign study."""
-    job, nights = result.job, result.nights
-    params, plan = job.params, job.plan
+    job = result.study.task.job
+    params, plan, nights = job.params, job.plan, job.plan.nights
     totals = run_totals(result)
-    exhausted = {m: horizon_stats(result.horizon[m], nights) for m in plan.munitions}
-    first_event = np.min(np.stack(list(result.horizon.values())), axis=0)
+    horizon = {k: v for k, v in result.tables["horizon"].items() if k != "run"}
+    exhausted = {m: horizon_stats(horizon[m], nights) for m in plan.munitions}
+    first_event = np.min(np.stack(list(horizon.values())), axis=0)
     return {
         "kind": "campaign",
         "leapsim_version": leapsim.__version__,
@@ -96,7 +97,7 @@ def campaign_summary(
         "scenario": {"name": params.name, "file": scenario_file},
         "runs": result.runs,
         "nights": nights,
-        "seed": job.seed,
+        "seed": result.seed,
         "policy": params.doctrine.policy,
         "pooling": job.config.pooling,
         "threat_model": {
@@ -109,7 +110,7 @@ def campaign_summary(
         "columns": {n: mean_ci(v) for n, v in totals.items() if n not in TOTALS and "." in n},
         "horizon": {
             "layer_exhausted": exhausted,
-            "leakage_threshold": horizon_stats(result.horizon[LEAKAGE], nights),
+            "leakage_threshold": horizon_stats(horizon[LEAKAGE], nights),
             "sustainability": horizon_stats(first_event, nights),
             "leak_rate_threshold": job.config.horizon.leak_rate,
         },
@@ -142,15 +143,16 @@ def _loaded(plan, m: int) -> int:
 
 def write_campaign_results(
     out_dir: str | os.PathLike[str],
-    result: CampaignResult,
+    result: StudyResult,
     resolved: ResolvedScenario,
     config_file: str | None,
 ) -> dict[str, Any]:
     """Write nights.parquet, summary.json and scenario.json; return the summary."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_table(out / "nights.parquet", result.columns)
-    write_json_atomic(out / "scenario.json", scenario_geometry(resolved, result.job.params))
+    write_table(out / "nights.parquet", result.tables["nights"])
+    params = result.study.task.job.params
+    write_json_atomic(out / "scenario.json", scenario_geometry(resolved, params))
     summary = campaign_summary(result, resolved.file, config_file)
     write_json_atomic(out / "summary.json", summary)
     return summary

@@ -1,29 +1,32 @@
-"""Resumable studies: each finished chunk of replications is saved as it completes, so an
-interrupted study picks up where it stopped (same scenario, seed and options) instead of
-starting again. The chunk files live in ``OUT/.partial/`` and are removed once the results
-folder is complete."""
+"""Resumable studies: every finished chunk of items is saved as it completes, under the identity
+of each item (the fingerprint of its study and its replication index), so a rerun — after an
+interruption, with more replications, or inside a larger batch — computes only what is missing.
+The chunk files live in one folder (``OUT/.partial/`` for the CLI) that the caller removes once
+the results are written."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import pickle
 import shutil
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from leapsim.atomic import write_json_atomic, write_with_atomic
+import leapsim
+from leapsim.atomic import write_with_atomic
 
-MANIFEST = "manifest.json"
+ItemKey = tuple[str, int]  # (study fingerprint, replication)
 
 
 def fingerprint(*parts: Any) -> str:
-    """SHA-256 over nested dataclasses, arrays and plain values: the identity of a study."""
-    digest = hashlib.sha256()
+    """SHA-256 over nested dataclasses, pydantic models, mappings, sequences, arrays and plain
+    values, and the leapsim version: the identity of a study. A value that has no stable text
+    (a ``repr`` with a memory address) is refused rather than fingerprinted differently in every
+    process, which would silently defeat resume."""
+    digest = hashlib.sha256(leapsim.__version__.encode())
 
     def feed(value: Any) -> None:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -31,16 +34,31 @@ def fingerprint(*parts: Any) -> str:
             for field in dataclasses.fields(value):
                 digest.update(field.name.encode())
                 feed(getattr(value, field.name))
+        elif hasattr(value, "model_dump") and not isinstance(value, type):  # pydantic
+            digest.update(type(value).__name__.encode())
+            feed(value.model_dump())
         elif isinstance(value, np.ndarray):
             digest.update(str(value.dtype).encode() + str(value.shape).encode())
-            digest.update(np.ascontiguousarray(value).tobytes())
+            if value.dtype.hasobject:
+                feed(value.tolist())
+            else:
+                digest.update(np.ascontiguousarray(value).tobytes())
+        elif isinstance(value, dict):
+            digest.update(b"{")
+            for key, item in value.items():
+                feed(key)
+                feed(item)
+            digest.update(b"}")
         elif isinstance(value, (list, tuple)):
-            digest.update(b"[")
+            digest.update(type(value).__name__.encode() + b"[")
             for item in value:
                 feed(item)
             digest.update(b"]")
         else:
-            digest.update(repr(value).encode())
+            text = repr(value)
+            if " at 0x" in text:
+                raise TypeError(f"cannot fingerprint {type(value).__name__}: {text}")
+            digest.update(text.encode())
 
     for part in parts:
         feed(part)
@@ -48,63 +66,43 @@ def fingerprint(*parts: Any) -> str:
 
 
 class Checkpoint:
-    """Chunk results of one study in ``folder``; a different study there starts afresh."""
+    """Finished items saved in ``folder``, one pickle per chunk: a list of ``(study fingerprint,
+    replication, item result)``. Files are written atomically and never change, so each is read
+    once; a damaged or foreign file is removed (its items are simply computed again)."""
 
-    def __init__(self, folder: str | Path, study: str):
+    def __init__(self, folder: str | Path):
         self.folder = Path(folder)
-        self.study = study
+        self._items: dict[ItemKey, Any] = {}
+        self._read: set[str] = set()
 
-    def load(self) -> dict[int, Any]:
-        """Results of the chunks already done by this same study (chunk index → result)."""
-        manifest = self.folder / MANIFEST
-        try:
-            same = json.loads(manifest.read_text())["study"] == self.study
-        except (OSError, ValueError, KeyError):
-            same = False
-        if not same:
-            self.clear()
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_json_atomic(manifest, {"study": self.study})
-            return {}
-        done = {}
+    def load(self) -> dict[ItemKey, Any]:
+        """Every item saved so far, by (study fingerprint, replication)."""
         for path in sorted(self.folder.glob("chunk-*.pkl")):
+            if path.name in self._read:
+                continue
             try:
                 with open(path, "rb") as fh:
-                    done[int(path.stem.split("-")[1])] = pickle.load(fh)
-            except (OSError, pickle.UnpicklingError, EOFError, ValueError):
-                path.unlink(missing_ok=True)  # a damaged chunk is simply run again
-        return done
+                    records = pickle.load(fh)
+                items = {(str(key), int(rep)): result for key, rep, result in records}
+            except Exception:  # any unreadable chunk is run again, never trusted
+                path.unlink(missing_ok=True)
+                continue
+            self._items.update(items)
+            self._read.add(path.name)
+        return self._items
 
-    def save(self, chunk: int, result: Any) -> None:
-        write_with_atomic(
-            self.folder / f"chunk-{chunk:06d}.pkl",
-            lambda tmp: tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)),
-        )
+    def save(self, records: list[tuple[str, int, Any]]) -> None:
+        """Save one finished chunk (named by the items it holds, so a rerun overwrites it)."""
+        name = hashlib.sha256(repr([(key, rep) for key, rep, _ in records]).encode())
+        path = self.folder / f"chunk-{name.hexdigest()[:20]}.pkl"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        data = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
+        write_with_atomic(path, lambda tmp: tmp.write_bytes(data))
+        self._items.update({(key, rep): result for key, rep, result in records})
+        self._read.add(path.name)
 
     def clear(self) -> None:
+        """Remove the folder and everything saved in it."""
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def run_chunks(
-    executor,
-    fn: Callable[[Any, list[int]], Any],
-    job: Any,
-    chunks: Sequence[list[int]],
-    checkpoint: Checkpoint | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> dict[int, Any]:
-    """``fn(job, chunk)`` for every chunk on ``executor``, skipping chunks ``checkpoint`` already
-    holds and saving each new result there; ``progress`` gets the runs done as they finish.
-    Returns chunk index → result for all chunks."""
-    done = checkpoint.load() if checkpoint is not None else {}
-    todo = [i for i in range(len(chunks)) if i not in done]
-    if progress is not None and done:
-        progress(sum(len(chunks[i]) for i in done))
-    for index, result in executor.map_unordered(fn, job, [chunks[i] for i in todo]):
-        chunk = todo[index]
-        done[chunk] = result
-        if checkpoint is not None:
-            checkpoint.save(chunk, result)
-        if progress is not None:
-            progress(len(chunks[chunk]))
-    return done
+        self._items.clear()
+        self._read.clear()

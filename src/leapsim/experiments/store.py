@@ -15,8 +15,8 @@ import leapsim
 from leapsim.atomic import write_json_atomic, write_with_atomic
 from leapsim.engine import TOTAL_METRICS, NightParams
 from leapsim.engine.params import EFFECTOR_KINDS, expand_placement
-from leapsim.experiments.montecarlo import MonteCarloResult
 from leapsim.experiments.stats import mean_ci
+from leapsim.experiments.study import StudyResult
 from leapsim.scenario import ResolvedScenario
 from leapsim.scenario.models import THREAT_FAMILIES
 
@@ -33,10 +33,10 @@ def read_table(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     return {name: table.column(name).to_numpy() for name in table.column_names}
 
 
-def night_summary(result: MonteCarloResult, scenario_file: str) -> dict[str, Any]:
-    """The ``summary.json`` document of a one-night study."""
-    params = result.params
-    columns = {k: v for k, v in result.columns.items() if k != "run"}
+def night_summary(result: StudyResult, scenario_file: str) -> dict[str, Any]:
+    """The ``summary.json`` document of a one-night study (of a ``NightTask``)."""
+    params = result.study.task.params
+    columns = {k: v for k, v in result.tables["runs"].items() if k != "run"}
     return {
         "kind": "night",
         "leapsim_version": leapsim.__version__,
@@ -134,18 +134,19 @@ def scenario_geometry(resolved: ResolvedScenario, params: NightParams) -> dict[s
 
 
 def write_night_results(
-    out_dir: str | os.PathLike[str], result: MonteCarloResult, resolved: ResolvedScenario
+    out_dir: str | os.PathLike[str], result: StudyResult, resolved: ResolvedScenario
 ) -> dict[str, Any]:
-    """Write runs.parquet, summary.json, scenario.json, replay.json (and events.parquet)."""
+    """Write runs.parquet, summary.json, scenario.json, replay.json (and events.parquet) of a
+    one-night study (of a ``NightTask``)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_table(out / "runs.parquet", result.columns)
-    if result.events is not None:
-        write_table(out / "events.parquet", result.events)
+    write_table(out / "runs.parquet", result.tables["runs"])
+    if "events" in result.tables:
+        write_table(out / "events.parquet", result.tables["events"])
     else:  # never leave an earlier study's event log beside these results
         (out / "events.parquet").unlink(missing_ok=True)
-    write_json_atomic(out / "scenario.json", scenario_geometry(resolved, result.params))
-    write_json_atomic(out / "replay.json", result.replay)
+    write_json_atomic(out / "scenario.json", scenario_geometry(resolved, result.study.task.params))
+    write_json_atomic(out / "replay.json", result.documents["replay"][0])
     summary = night_summary(result, resolved.file)
     write_json_atomic(out / "summary.json", summary)
     return summary
