@@ -35,19 +35,21 @@ from leapsim.scenario.models import Latitude, Longitude
 EARTH_RADIUS_M = 6_371_000.0
 
 
+@cache
+def _local_frame(lat0: float, lon0: float) -> LocalFrame:
+    return LocalFrame(lat0, lon0)
+
+
+@dataclass(frozen=True)
 class PlaneFrame:
     """WGS84 ↔ ``(east, north)`` metres in the topocentric plane at ``(lat0, lon0)``."""
 
-    def __init__(self, lat0: float, lon0: float):
-        self.local = LocalFrame(lat0, lon0)
+    lat0: float
+    lon0: float
 
     @property
-    def lat0(self) -> float:
-        return self.local.lat0
-
-    @property
-    def lon0(self) -> float:
-        return self.local.lon0
+    def local(self) -> LocalFrame:
+        return _local_frame(self.lat0, self.lon0)
 
     def to_xy(self, lat: np.ndarray | float, lon: np.ndarray | float) -> np.ndarray:
         """(…, 2) east/north metres of ground points given in degrees."""
