@@ -13,6 +13,7 @@ import pytest
 
 from leapsim.report import write_report
 from report_fixtures import make_campaign_folder
+from test_report_views import EVIL, EVIL_KIND, make_hostile_folder, register_example_view
 
 pytestmark = pytest.mark.browser
 
@@ -135,7 +136,7 @@ def test_demo_report_in_chromium(browser, demo, tmp_path):
 
     # bars show the per-effector means of summary.json
     summary = json.loads((demo / "legacy" / "summary.json").read_text())
-    bars = _visible(browser, '[data-chart="effector-shots"]')[0].find_elements(
+    bars = _visible(browser, '[data-name="effector-shots"]')[0].find_elements(
         "css selector", "rect[data-value]"
     )
     shown = sorted(float(b.get_attribute("data-value")) for b in bars)
@@ -194,3 +195,37 @@ def test_campaign_report_in_chromium(browser, tmp_path):
     assert len(stocks) == 3  # one small chart per munition type
     assert _console_errors(browser) == []
     _screenshot(browser, tmp_path / "campaign.png")
+
+
+def test_example_view_and_hostile_names_in_chromium(browser, monkeypatch, tmp_path):
+    """The example view of docs/report.md draws every macro's chart and its map overlay; names
+    carrying markup (scenario, site, effector type, unit kind) show as text and run nothing."""
+    register_example_view(monkeypatch)
+    page = write_report([make_hostile_folder(tmp_path / "hostile")], tmp_path / "example.html")
+    _open(browser, page)
+    assert _console_errors(browser) == []
+    assert browser.execute_script("return window.pwned === undefined")
+    assert browser.find_elements("css selector", "main img, main script") == []
+    _assert_charts_drawn(browser)
+
+    # scatter: one point per effector type, each with x and y whiskers (a bar and two caps each)
+    scatter = _visible(browser, '[data-name="example-scatter"]')[0]
+    points = json.loads(scatter.get_attribute("data-spec"))["series"][0]["points"]
+    assert len(scatter.find_elements("css selector", "svg > circle")) == len(points) == 3
+    assert len(scatter.find_elements("css selector", "svg > line")) == 6 * len(points)
+    assert len(scatter.find_elements("css selector", "svg > path")) == 1  # the joining line
+
+    replay_card, card = _visible(browser, ".map-card")
+    assert f"fire unit: {EVIL_KIND}" in replay_card.find_element("css selector", ".legend").text
+    assert f"coverage {EVIL}" in card.find_element("css selector", ".legend").text
+
+    # the overlay layer draws on the map, and its switch takes it off again
+    canvas = card.find_element("css selector", "canvas.map")
+    switch = card.find_element("css selector", '[data-layer="overlay:example"]')
+    shown = browser.execute_script(CANVAS_SUM, canvas)
+    switch.click()
+    hidden = browser.execute_script(CANVAS_SUM, canvas)
+    switch.click()
+    assert hidden != shown == browser.execute_script(CANVAS_SUM, canvas)
+    assert _console_errors(browser) == []
+    _screenshot(browser, tmp_path / "example.png")

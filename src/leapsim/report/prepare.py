@@ -279,3 +279,50 @@ def prepare_replay(
             "engagements_shown": len(keep_e),
         },
     }
+
+
+def scenario_centre(scenario: dict) -> dict[str, float]:
+    """Mean position of the sites, fire units and sensors (the map's origin when none is given)."""
+    pts = [p for g in ("sites", "fire_units", "sensors") for p in scenario.get(g, [])]
+    if not pts:
+        return {"lat": 50.0, "lon": 20.0}
+    return {
+        "lat": float(np.mean([p["lat"] for p in pts])),
+        "lon": float(np.mean([p["lon"] for p in pts])),
+    }
+
+
+def results_data(
+    labels: list[str], results: list[ResultFolder], replay_limits: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Per result, what the page's charts and map draw: summary.json as read, the scenario, the
+    compact replay, histograms on the result's own bins and (comparisons) on common bins, and
+    campaign curves."""
+    totals = [per_run_totals(r) for r in results]
+    hists: list[dict[str, Any]] = [{} for _ in results]  # own bins, for each result's section
+    shared: list[dict[str, Any]] = [{} for _ in results]  # common bins, for the comparison
+    for metric, integer in (("leaked", True), ("value_lost_eur", False)):
+        have = [(i, np.asarray(t[metric])) for i, t in enumerate(totals) if metric in t]
+        edges = histogram_edges([v for _, v in have], integer)
+        for i, values in have:
+            own = histogram_edges([values], integer)
+            hists[i][metric] = histogram(values, own) | {"integer": integer}
+            if len(results) > 1:
+                shared[i][metric] = histogram(values, edges) | {"integer": integer}
+    items = []
+    for label, r, h, hs in zip(labels, results, hists, shared, strict=True):
+        origin = r.scenario.get("origin") or scenario_centre(r.scenario)
+        items.append(
+            {
+                "label": label,
+                "kind": r.kind,
+                "summary": r.summary,
+                "scenario": r.scenario,
+                "origin": origin,
+                "replay": prepare_replay(r.replay, origin, **replay_limits) if r.replay else None,
+                "hist": h,
+                "hist_shared": hs,
+                "campaign": prepare_campaign(r) if r.kind == "campaign" else None,
+            }
+        )
+    return items

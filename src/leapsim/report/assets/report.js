@@ -122,8 +122,8 @@
 
   // ---------------------------------------------------------------- charts
   /* Horizontal grouped bars with 95 % CI whiskers. series: [{name, color, stats: [{mean, ci_low, ci_high}]}] */
-  function barChart(container, categories, series, unit) {
-    if (!categories.length) return empty(container, "No effector types in this result.");
+  function barChart(container, categories, series, unit, emptyText) {
+    if (!categories.length) return empty(container, emptyText || "No data.");
     const rowH = 14 * series.length + 14;
     const top = 6, bottom = 26, left = labelWidth(categories), right = 70;
     const { svg, width } = newSvg(container, top + bottom + rowH * categories.length);
@@ -337,6 +337,64 @@
     });
   }
 
+  /* Points with 95 % CI error bars in x and y; a series with line: true is joined in x order.
+     spec: {series: [{name, color, line, points: [{x, y, x_low, x_high, y_low, y_high, label}]}],
+     x_unit, y_unit, x_label, y_label} */
+  function scatterChart(container, spec) {
+    const ok = (v) => v !== null && v !== undefined;
+    const series = spec.series.map((s) => Object.assign({}, s, { points: (s.points || []).filter((p) => ok(p.x) && ok(p.y)) }))
+      .filter((s) => s.points.length);
+    if (!series.length) return empty(container, "No data.");
+    const top = 10, bottom = 38, left = 64, right = 14;
+    const { svg, width, height } = newSvg(container, 250);
+    const range = (keys) => {
+      let lo = Infinity, hi = -Infinity;
+      for (const s of series) for (const p of s.points) for (const k of keys) if (ok(p[k])) { lo = Math.min(lo, p[k]); hi = Math.max(hi, p[k]); }
+      return ticks(lo, hi > lo ? hi : lo + 1, keys[0] === "x" ? tickCount(width - left - right) : 4);
+    };
+    const tx = range(["x", "x_low", "x_high"]), ty = range(["y", "y_low", "y_high"]);
+    const x0 = tx[0], x1 = tx[tx.length - 1], y0 = ty[0], y1 = ty[ty.length - 1];
+    const x = (v) => left + ((v - x0) / (x1 - x0)) * (width - left - right);
+    const y = (v) => height - bottom - ((v - y0) / (y1 - y0)) * (height - top - bottom);
+    const g = el("g", { class: "grid" }, svg), ax = el("g", { class: "axis" }, svg);
+    for (const v of ty) {
+      el("line", { x1: left, x2: width - right, y1: y(v), y2: y(v) }, g);
+      txt(ax, left - 6, y(v) + 4, axisLabel(v, spec.y_unit), { "text-anchor": "end" });
+    }
+    for (const v of tx) {
+      el("line", { x1: x(v), x2: x(v), y1: top, y2: height - bottom }, g);
+      txt(ax, x(v), height - bottom + 15, axisLabel(v, spec.x_unit), { "text-anchor": "middle" });
+    }
+    txt(ax, (left + width - right) / 2, height - 6, spec.x_label, { "text-anchor": "middle" });
+    txt(ax, 12, (top + height - bottom) / 2, spec.y_label,
+      { "text-anchor": "middle", transform: "rotate(-90 12 " + (top + height - bottom) / 2 + ")" });
+    el("line", { x1: left, x2: width - right, y1: height - bottom, y2: height - bottom }, ax);
+    el("line", { x1: left, x2: left, y1: top, y2: height - bottom }, ax);
+    for (const s of series) {
+      if (s.line) {
+        const pts = [...s.points].sort((a, b) => a.x - b.x);
+        el("path", { d: pts.map((p, i) => (i ? "L" : "M") + x(p.x) + "," + y(p.y)).join(""), fill: "none",
+          stroke: s.color, "stroke-width": 1.5 }, svg);
+      }
+      for (const p of s.points) {
+        const bar = { stroke: s.color, "stroke-width": 1.2 };
+        if (ok(p.x_low) && ok(p.x_high)) {
+          el("line", Object.assign({ x1: x(p.x_low), x2: x(p.x_high), y1: y(p.y), y2: y(p.y) }, bar), svg);
+          for (const v of [p.x_low, p.x_high]) el("line", Object.assign({ x1: x(v), x2: x(v), y1: y(p.y) - 4, y2: y(p.y) + 4 }, bar), svg);
+        }
+        if (ok(p.y_low) && ok(p.y_high)) {
+          el("line", Object.assign({ x1: x(p.x), x2: x(p.x), y1: y(p.y_low), y2: y(p.y_high) }, bar), svg);
+          for (const v of [p.y_low, p.y_high]) el("line", Object.assign({ x1: x(p.x) - 4, x2: x(p.x) + 4, y1: y(v), y2: y(v) }, bar), svg);
+        }
+        const ci = (v, lo, hi, unit) => fmt(v, unit) + (ok(lo) && ok(hi) ? " (95 % CI " + fmt(lo, unit) + " – " + fmt(hi, unit) + ")" : "");
+        tip(el("circle", { cx: x(p.x), cy: y(p.y), r: 4, fill: s.color, stroke: "#fff", "stroke-width": 1.2 }, svg),
+          (p.label ? p.label + "\n" : "") + spec.x_label + ": " + ci(p.x, p.x_low, p.x_high, spec.x_unit) + "\n" +
+          spec.y_label + ": " + ci(p.y, p.y_low, p.y_high, spec.y_unit));
+      }
+    }
+    if (series.length > 1) legend(container, series);
+  }
+
   // ---------------------------------------------------------------- geometry
   function destination(lat, lon, bearing, dist) {
     const d = dist / EARTH_R, p1 = lat * DEG, l1 = lon * DEG, b = bearing * DEG;
@@ -396,10 +454,13 @@
       this.lon0 = result.origin.lon;
       this.kx = Math.cos(this.lat0 * DEG);
       this.layers = { rings: true, sensors: true, axes: true, trails: true, labels: true };
+      // extra layers of a view (macro map_card, overlays=...), switched as "overlay:<id>"
+      this.overlays = JSON.parse(card.getAttribute("data-overlays") || "[]");
+      for (const o of this.overlays) this.layers["overlay:" + o.id] = true;
       this.time = 0;
       this.playing = false;
       this.units = this.scn.fire_units || [];
-      this.replay = result.replay;
+      this.replay = card.querySelector(".replay") ? result.replay : null; // a card without controls: no replay
       this.threats = this.replay ? decodeReplay(this.replay) : [];
       this.families = this.replay ? this.replay.threat_types.map((_, i) => (this.replay.families || [])[i] || "drone") : [];
       this.base = document.createElement("canvas");
@@ -504,6 +565,7 @@
         }
       }
       if (this.layers.axes) this.drawAxes(ctx);
+      this.drawOverlays(ctx);
       for (const s of this.scn.sensors || []) {
         const X = this.sx(s.lon), Y = this.sy(s.lat);
         ctx.beginPath(); ctx.moveTo(X, Y - 6); ctx.lineTo(X + 5.5, Y + 4); ctx.lineTo(X - 5.5, Y + 4); ctx.closePath();
@@ -516,6 +578,27 @@
       }
       this.drawScale(ctx);
       this.render();
+    }
+    /* Overlay features: point, circle (radius_m about pts[0]), line or polygon, in lat/lon. */
+    drawOverlays(ctx) {
+      for (const o of this.overlays) {
+        if (!this.layers["overlay:" + o.id]) continue;
+        for (const f of o.features) {
+          const col = f.color || o.color || "#1c7ed6";
+          ctx.beginPath();
+          if (f.kind === "point") {
+            ctx.arc(this.sx(f.pts[0][1]), this.sy(f.pts[0][0]), 4.5, 0, 2 * Math.PI);
+            ctx.fillStyle = col; ctx.fill(); ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.stroke();
+            continue;
+          }
+          this.pathLatLon(ctx, f.kind === "circle" ? circle(f.pts[0][0], f.pts[0][1], f.radius_m, 96) : f.pts);
+          if (f.kind !== "line") {
+            ctx.closePath();
+            ctx.globalAlpha = f.opacity ?? 0.2; ctx.fillStyle = col; ctx.fill(); ctx.globalAlpha = 1;
+          }
+          ctx.strokeStyle = col; ctx.lineWidth = f.kind === "line" ? 2 : 1; ctx.stroke();
+        }
+      }
     }
     /* Sites go above the moving threats, so that their names stay readable. */
     drawSites(ctx) {
@@ -680,6 +763,16 @@
       for (const s of this.scn.sensors || []) consider(s.lat, s.lon, (s.name || s.type) + "\n" + s.type + " (" + s.kind + ") · range " + fmt(s.range_m / 1000, "count") + " km");
       for (const u of this.units) consider(u.lat, u.lon, (u.name || u.type) + "\n" + u.type + " (" + u.kind + ")" + (u.nation ? " · " + u.nation : "") + " · range " + fmt((u.min_range_m || 0) / 1000, "count") + "–" + fmt(u.max_range_m / 1000, "count") + " km");
       for (const r of this.scn.raids || []) consider(r.launch.lat, r.launch.lon, "raid: " + r.count + " × " + r.threat + " (" + r.family + ")");
+      for (const o of this.overlays) {
+        if (!this.layers["overlay:" + o.id]) continue;
+        for (const f of o.features) {
+          if (!f.label) continue;
+          const n = f.kind === "point" || f.kind === "circle" ? 1 : f.pts.length;
+          let lat = 0, lon = 0;
+          for (let k = 0; k < n; k++) { lat += f.pts[k][0] / n; lon += f.pts[k][1] / n; }
+          consider(lat, lon, f.label + "\n" + o.label);
+        }
+      }
       return best;
     }
     bindUi() {
@@ -726,9 +819,14 @@
     }
     drawLegend() {
       const L = this.card.querySelector(".legend");
-      const rows = [];
-      const sec = (s) => rows.push('<div class="sec">' + s + "</div>");
-      const row = (sym, color, s) => rows.push('<div><span class="sym" style="color:' + color + '">' + sym + "</span>" + s + "</div>");
+      const body = document.createElement("div"), head = document.createElement("div");
+      body.className = "legend-body";
+      const sec = (s) => { const d = document.createElement("div"); d.className = "sec"; d.textContent = s; body.appendChild(d); };
+      const row = (sym, color, s) => {
+        const d = document.createElement("div"), span = document.createElement("span");
+        span.className = "sym"; span.style.color = color; span.textContent = sym;
+        d.append(span, s); body.appendChild(d);
+      };
       sec("Scenario");
       row("■", "#14304d", "defended site");
       if ((this.scn.sensors || []).length) row("▲", "#495057", "sensor (dotted: coverage)");
@@ -743,13 +841,18 @@
         row("●", "#c92a2a", "leakers at a site (number)");
         row("—", "#1c7ed6", "engagement in progress");
       }
-      L.innerHTML = '<div class="legend-head" title="show or hide the legend">Legend</div>' +
-        '<div class="legend-body">' + rows.join("") + "</div>";
-      L.querySelector(".legend-head").addEventListener("click", () => L.classList.toggle("collapsed"));
+      if (this.overlays.length) sec("Overlays");
+      for (const o of this.overlays) row("■", o.color || "#1c7ed6", o.label);
+      head.className = "legend-head"; head.title = "show or hide the legend"; head.textContent = "Legend";
+      L.replaceChildren(head, body);
+      head.addEventListener("click", () => L.classList.toggle("collapsed"));
     }
     writeNote() {
       const n = this.card.querySelector(".replay-note");
-      if (!this.replay) { n.textContent = "No replay.json in this results folder: the map shows the scenario only."; return; }
+      if (!this.replay) {
+        if (!this.result.replay && !n.textContent) n.textContent = "No replay.json in this results folder: the map shows the scenario only.";
+        return;
+      }
       const t = this.replay.totals;
       let s = "Run 0: " + t.launched + " threats launched, " + t.engagements + " engagements.";
       if (t.shown < t.launched) s += " Showing every " + (t.launched / t.shown).toFixed(1) + "th threat (" + t.shown + " of " + t.launched + ") to keep the page light; counters and timeline count all of them.";
@@ -853,27 +956,22 @@
   // ---------------------------------------------------------------- wiring
   const results = DATA.results;
   const resultColor = (i) => PALETTE[i % PALETTE.length];
-  function names(summary, key, prefix) {
-    if (Array.isArray(summary[key]) && summary[key].length) return summary[key];
-    const out = new Set();
-    for (const c in summary.columns || {}) if (c.startsWith(prefix)) out.add(c.slice(prefix.length));
-    return [...out].sort();
-  }
   const HIST_LABEL = { leaked: "leakers per run", value_lost_eur: "value lost per run" };
 
   function drawChart(div) {
     const kind = div.getAttribute("data-chart");
     const ri = div.hasAttribute("data-result") ? +div.getAttribute("data-result") : null;
     const r = ri === null ? null : results[ri];
-    if (kind === "effector-shots" || kind === "effector-spend") {
-      const eff = names(r.summary, "effector_types", "shots.");
-      const col = (k) => eff.map((e) => (r.summary.columns || {})[k + "." + e]);
-      if (kind === "effector-shots") {
-        barChart(div, eff, [{ name: "engagements", color: "#2f6db5", stats: col("shots") },
-          { name: "kills", color: "#3a9d5d", stats: col("kills") }], "count");
-      } else {
-        barChart(div, eff, [{ name: "spend", color: "#1f4e79", stats: col("spend_eur") }], "eur");
-      }
+    // a chart that carries its own data (macros bar_chart, line_chart, scatter_chart, histogram_chart)
+    const spec = div.hasAttribute("data-spec") ? JSON.parse(div.getAttribute("data-spec")) : null;
+    if (kind === "bar") {
+      barChart(div, spec.categories, spec.series, spec.unit, spec.empty);
+    } else if (kind === "line") {
+      lineChart(div, spec.x, spec.series, spec.unit, spec.x_label);
+    } else if (kind === "scatter") {
+      scatterChart(div, spec);
+    } else if (kind === "histogram") {
+      histChart(div, spec.series, spec.unit, spec.x_label);
     } else if (kind === "hist") {
       const m = div.getAttribute("data-metric");
       histChart(div, [{ name: r.label, color: m === "leaked" ? "#c44e52" : "#8172b3", hist: r.hist[m] }], unitOf(m), HIST_LABEL[m]);
@@ -913,14 +1011,14 @@
     }
   }
 
-  const views = {};
+  const maps = new Map(); // map card -> MapView
   function drawSection(root) {
     root.querySelectorAll(".map-card").forEach((card) => {
-      const i = +card.getAttribute("data-result");
-      if (!views[i]) {
-        views[i] = new MapView(card, results[i]);
+      if (!maps.has(card)) {
+        const view = new MapView(card, results[+card.getAttribute("data-result")]);
+        maps.set(card, view);
         const tl = card.querySelector('[data-chart="timeline"]');
-        if (tl) timelineChart(tl, views[i]);
+        if (tl) timelineChart(tl, view);
       }
     });
     root.querySelectorAll(".chart").forEach((div) => { if (div.getAttribute("data-chart") !== "timeline") drawChart(div); });
@@ -934,8 +1032,7 @@
     document.querySelectorAll("section.result").forEach((s) => { s.hidden = s.getAttribute("data-result") !== k; });
     const sec = document.getElementById("result-" + k);
     drawSection(sec);
-    const v = views[+k];
-    if (v) { v.resize(); v.drawBase(); }
+    sec.querySelectorAll(".map-card").forEach((card) => { const v = maps.get(card); v.resize(); v.drawBase(); });
   }));
   visibleRoots().forEach(drawSection);
   let resizeTimer = null;
@@ -945,7 +1042,7 @@
       visibleRoots().forEach((root) => {
         root.querySelectorAll(".chart").forEach((div) => { if (div.getAttribute("data-chart") !== "timeline") drawChart(div); });
         root.querySelectorAll(".map-card").forEach((card) => {
-          const v = views[+card.getAttribute("data-result")];
+          const v = maps.get(card);
           if (v) {
             v.resize();
             const tl = card.querySelector('[data-chart="timeline"]');
@@ -955,5 +1052,5 @@
       });
     }, 150);
   });
-  window.leapsimReport = { views: views, data: DATA };
+  window.leapsimReport = { maps: maps, data: DATA };
 })();

@@ -1,0 +1,234 @@
+"""The report's views: what each section of the page shows, as plain data for its template.
+
+A view is a partial template under ``templates/views/`` and a function that turns results into
+that template's ``view`` variable, or ``None`` when the view does not apply. ``RESULT_VIEWS``
+holds the views of one result (``prepare(result)``), in page order; ``COMPARISON_VIEWS`` those
+that compare all results (``prepare(labels, results)``, given two or more). Numbers stay raw
+here: the templates format them (filters ``value`` and ``ci``, from ``fmt.py``). Computations on
+runs belong in ``prepare.py``. How to add a view: docs/report.md, "Adding a view".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from leapsim.report.load import ResultFolder
+
+# (metric, title, unit, explanation): the headline tiles, in display order.
+HEADLINE: tuple[tuple[str, str, str, str], ...] = (
+    ("leaked", "Leakers", "count", "threats that reached a site"),
+    ("value_lost_eur", "Value lost", "eur", "damage to defended sites"),
+    ("defender_spend_eur", "Defender spend", "eur", "interceptor rounds fired"),
+    ("attacker_spend_eur", "Attacker spend", "eur", "threats launched"),
+    ("cost_exchange_ratio", "Cost-exchange ratio", "ratio", "defender € per attacker €"),
+    ("killed", "Kills", "count", "threats destroyed"),
+    ("shots", "Engagements", "count", "engagements started"),
+    ("cost_per_kill_eur", "Cost per kill", "eur", "defender spend per kill"),
+)
+UNITS = {m: u for m, _, u, _ in HEADLINE} | {
+    "leak_rate": "pct",
+    "launched": "count",
+    "airborne": "count",
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """One section: ``template`` (under ``templates/``) renders what ``prepare`` returns."""
+
+    template: str
+    prepare: Callable[..., dict[str, Any] | None]
+
+
+class Stat(NamedTuple):
+    """A table cell: the mean of a summary statistic with its 95 % CI underneath.
+
+    ``absent`` is shown instead when there is no statistic; ``note`` goes under the interval.
+    """
+
+    stats: dict[str, Any] | None
+    unit: str
+    note: str = ""
+    absent: str = "–"
+
+
+def unit_of(column: str) -> str:
+    """Display unit of a ``runs.parquet``/``summary.json`` column name."""
+    base = column.split(".", 1)[0]
+    if base in UNITS:
+        return UNITS[base]
+    return "eur" if base.endswith("_eur") else "count"
+
+
+def names(summary: dict, key: str, prefix: str) -> list[str]:
+    """The names listed under ``key`` in summary.json, else those of its ``prefix`` columns."""
+    listed = summary.get(key)
+    if isinstance(listed, list) and listed:
+        return [str(x) for x in listed]
+    cols = summary.get("columns") or {}
+    return sorted({c[len(prefix) :] for c in cols if c.startswith(prefix)})
+
+
+def result_meta(result: ResultFolder) -> list[tuple[str, str]]:
+    """(name, value) pairs shown under a result's heading."""
+    s = result.summary
+    scen = s.get("scenario") or {}
+    items = [
+        ("scenario", str(scen.get("name") or result.scenario.get("name") or "–")),
+        ("kind", "campaign" if result.kind == "campaign" else "one night"),
+        ("runs", str(s.get("runs"))),
+    ]
+    if result.kind == "campaign":
+        items.append(("nights", str(s.get("nights"))))
+    items += [
+        ("seed", str(s.get("seed", "–"))),
+        ("policy", str(s.get("policy", "–"))),
+        ("folder", str(result.path)),
+    ]
+    return items
+
+
+def headline_view(result: ResultFolder) -> dict[str, Any]:
+    """Tiles: each headline metric present, and a campaign's sustainability horizon."""
+    metrics = result.summary["metrics"]
+    tiles = [
+        {"metric": metric, "title": title, "unit": unit, "note": note, "stats": metrics[metric]}
+        for metric, title, unit, note in HEADLINE
+        if metric in metrics
+    ]
+    horizon = (result.summary.get("horizon") or {}).get("leakage_threshold")
+    if result.kind == "campaign" and isinstance(horizon, dict):
+        nights = result.summary["nights"]
+        tiles.append(
+            {
+                "metric": "horizon.leakage_threshold",
+                "title": "Sustainability horizon",
+                "unit": "nights",
+                "note": f"first night leakage passes the threshold; "
+                f"{nights + 1} = not within {nights}",
+                "stats": horizon,
+            }
+        )
+    return {"tiles": tiles, "leak_rate": metrics.get("leak_rate")}
+
+
+def map_view(result: ResultFolder) -> dict[str, Any]:
+    """The scenario map, with the replay of run 0 when the folder has one."""
+    replay_s = float(result.replay["duration_s"]) if result.replay is not None else None
+    title = "Scenario map and replay of run 0" if replay_s is not None else "Scenario map"
+    return {"title": title, "replay_s": replay_s, "overlays": []}
+
+
+def _bars(columns: dict, names_: list[str], key: str) -> list[dict | None]:
+    """Mean and CI of column ``key.name`` for each name (None where absent), for a bar chart."""
+    out: list[dict | None] = []
+    for name in names_:
+        s = columns.get(f"{key}.{name}")
+        out.append({k: s.get(k) for k in ("mean", "ci_low", "ci_high")} if s else None)
+    return out
+
+
+def night_view(result: ResultFolder) -> dict[str, Any] | None:
+    """One-night results: per effector type (bars and table), per threat type and per site."""
+    if result.kind != "night":
+        return None
+    summary = result.summary
+    cols = summary.get("columns") or {}
+    effectors = names(summary, "effector_types", "shots.")
+    return {
+        "effectors": effectors,
+        "shots": _bars(cols, effectors, "shots"),
+        "kills": _bars(cols, effectors, "kills"),
+        "spend": _bars(cols, effectors, "spend_eur"),
+        "effector_rows": [
+            [e]
+            + [
+                Stat(cols.get(f"{k}.{e}"), unit_of(k))
+                for k in ("shots", "kills", "spend_eur", "rounds_left")
+            ]
+            for e in effectors
+        ],
+        "threat_rows": [
+            [t] + [Stat(cols.get(f"{k}.{t}"), "count") for k in ("launched", "killed", "leaked")]
+            for t in names(summary, "threat_types", "launched.")
+        ],
+        "site_rows": [
+            [s, Stat(cols.get(f"value_lost_eur.{s}"), "eur")]
+            for s in names(summary, "sites", "value_lost_eur.")
+        ],
+    }
+
+
+def _horizon_cell(stats: dict, nights: int) -> Stat:
+    """A horizon statistic; runs where the event never happened carry ``nights + 1``."""
+    low, high = stats.get("min"), stats.get("max")
+    if low is not None and low > nights:
+        return Stat(None, "nights", absent=f"not within {nights} nights")
+    note = ""
+    if high is not None and high > nights:
+        note = f"some runs: not within {nights} (counted as {nights + 1})"
+    return Stat(stats, "nights", note=note)
+
+
+def campaign_view(result: ResultFolder) -> dict[str, Any] | None:
+    """Campaign results: curves over the nights and the sustainability horizon table."""
+    if result.kind != "campaign":
+        return None
+    horizon = result.summary.get("horizon") or {}
+    nights = int(result.summary["nights"])
+    rows: list[list[str | Stat]] = []
+    exhausted = horizon.get("layer_exhausted") or {}
+    if isinstance(exhausted, dict):
+        for munition, stats in exhausted.items():
+            if isinstance(stats, dict):
+                rows.append([f"{munition} exhausted", _horizon_cell(stats, nights)])
+    if isinstance(horizon.get("leakage_threshold"), dict):
+        rows.append(
+            ["leakage threshold passed", _horizon_cell(horizon["leakage_threshold"], nights)]
+        )
+    return {"nights": nights, "runs": result.summary["runs"], "horizon_rows": rows}
+
+
+def statistics_view(result: ResultFolder) -> dict[str, Any]:
+    """Every ``metrics`` and ``columns`` entry of summary.json."""
+    rows = [
+        {"name": name, "unit": unit_of(name), "stats": s}
+        for block in ("metrics", "columns")
+        for name, s in (result.summary.get(block) or {}).items()
+    ]
+    return {"rows": rows}
+
+
+def comparison_view(labels: list[str], results: list[ResultFolder]) -> dict[str, Any]:
+    """Headline statistics side by side, relative change of each mean against the first result."""
+    base = results[0].summary["metrics"]
+    rows = []
+    for metric, title, unit, _ in HEADLINE:
+        stats = [r.summary["metrics"].get(metric) for r in results]
+        if all(s is None for s in stats):
+            continue
+        a = (base.get(metric) or {}).get("mean")
+        changes = []
+        for s in stats[1:]:
+            b = (s or {}).get("mean")
+            changes.append(100 * (b - a) / abs(a) if a and b is not None else None)
+        rows.append(
+            {"metric": metric, "title": title, "unit": unit, "stats": stats, "changes": changes}
+        )
+    return {
+        "head": ["metric", *labels] + [f"Δ {lab} vs {labels[0]}" for lab in labels[1:]],
+        "rows": rows,
+        "campaigns": sum(r.kind == "campaign" for r in results) >= 2,
+    }
+
+
+RESULT_VIEWS: tuple[View, ...] = (
+    View("views/headline.html.j2", headline_view),
+    View("views/map.html.j2", map_view),
+    View("views/night.html.j2", night_view),
+    View("views/campaign.html.j2", campaign_view),
+    View("views/statistics.html.j2", statistics_view),
+)
+COMPARISON_VIEWS: tuple[View, ...] = (View("views/comparison.html.j2", comparison_view),)
