@@ -15,7 +15,7 @@ from leapsim.cli.console import err_console
 from leapsim.errors import InputError
 
 # Each module registers its commands on ``app`` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("run", "threat", "track", "report", "campaign", "wta")
+COMMAND_MODULES: tuple[str, ...] = ("run", "threat", "track", "report", "campaign", "wta", "warn")
 
 
 def load_commands() -> None:

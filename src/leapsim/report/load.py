@@ -28,7 +28,7 @@ class ResultFolder:
     """One results folder: the parsed files the report needs."""
 
     path: Path
-    kind: str  # "night" or "campaign"
+    kind: str  # "night", "campaign" or "warning"
     summary: dict[str, Any]
     scenario: dict[str, Any]
     replay: dict[str, Any] | None
@@ -105,12 +105,12 @@ def _check_summary(summary: Any, file: Path) -> str:
     if not isinstance(summary, dict):
         raise InputError.at("expected a JSON object", file=str(file))
     kind = _need(summary, "kind", str, file, "")
-    if kind not in ("night", "campaign"):
+    if kind not in ("night", "campaign", "warning"):
         raise InputError.at(
             f"unknown kind {kind!r}",
             file=str(file),
             field="kind",
-            hint="expected night or campaign",
+            hint="expected night, campaign or warning",
         )
     runs = _need(summary, "runs", int, file, "")
     if runs < 1:
@@ -281,7 +281,9 @@ def load_result(folder: str | Path) -> ResultFolder:
         replay = read_json(replay_file)
         _check_replay(replay, replay_file, len(scenario.get("fire_units", [])))
     runs = nights = None
-    if kind == "night":
+    if kind == "warning":  # one row per (placement, incursion set, run): docs/warning.md
+        runs = read_table(path / "runs.parquet", ("run", "share_warned", "p_detect"))
+    elif kind == "night":
         runs_file = path / "runs.parquet"
         runs = read_table(runs_file, ("run", "leaked", "launched", "value_lost_eur"))
         if len(runs["run"]) != summary["runs"]:

@@ -176,7 +176,7 @@ class PlanSpec(StrictModel):
 class BirdSpec(StrictModel):
     """Migrating birds: real, slow, small targets that radars track (false tracks)."""
 
-    density_per_km2: float = Field(default=10.0, ge=0, le=1000)
+    density_per_km2: float = Field(default=1.0, ge=0, le=1000)
     speed_mps: Interval = (8.0, 18.0)
     altitude_median_m: float = Field(default=700.0, gt=0, le=10_000)
     altitude_max_m: float = Field(default=4000.0, gt=0, le=20_000)
@@ -199,6 +199,7 @@ class MeasureSpec(StrictModel):
     clutter_warmup_s: float = Field(default=120.0, ge=0, le=86_400)
     birds: BirdSpec = Field(default_factory=BirdSpec)
     classify_speed_mps: Interval = (20.0, 250.0)
+    classify_after_s: float = Field(default=10.0, ge=0, le=3600)
 
     @model_validator(mode="after")
     def _warmup(self) -> MeasureSpec:

@@ -21,16 +21,15 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pyproj import Geod
 
 from leapsim.errors import InputError
 from leapsim.scenario.geo import LocalFrame
 from leapsim.scenario.loader import did_you_mean, read_yaml, validate_model
-from leapsim.scenario.models import Latitude, Longitude
 
 EARTH_RADIUS_M = 6_371_000.0
 
@@ -190,22 +189,44 @@ class _GeoJSONModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-Position = tuple[Longitude, Latitude] | tuple[Longitude, Latitude, float]
+def _lon_lat(position: list[float]) -> list[float]:
+    if not -180.0 <= position[0] <= 180.0:
+        raise ValueError(f"longitude {position[0]:g} is outside -180..180 (give [lon, lat])")
+    if not -90.0 <= position[1] <= 90.0:
+        raise ValueError(f"latitude {position[1]:g} is outside -90..90 (give [lon, lat])")
+    return position
+
+
+Position = Annotated[list[float], Field(min_length=2, max_length=3), AfterValidator(_lon_lat)]
+
+
+def _expect(kind: str):
+    """A before-validator that reports a wrong GeoJSON ``type`` as one clear error."""
+
+    def check(data: Any) -> Any:
+        if isinstance(data, dict) and data.get("type") != kind:
+            raise ValueError(f"expected a GeoJSON {kind}, not {data.get('type')!r}")
+        return data
+
+    return model_validator(mode="before")(classmethod(lambda cls, data: check(data)))
 
 
 class LineString(_GeoJSONModel):
-    type: Literal["LineString"]
+    type: str
     coordinates: list[Position] = Field(min_length=2, max_length=100_000)
+    _check = _expect("LineString")
 
 
 class Feature(_GeoJSONModel):
-    type: Literal["Feature"]
+    type: str
     geometry: LineString
+    _check = _expect("Feature")
 
 
 class FeatureCollection(_GeoJSONModel):
-    type: Literal["FeatureCollection"]
+    type: str
     features: list[Feature] = Field(min_length=1, max_length=1)
+    _check = _expect("FeatureCollection")
 
 
 def geojson_border_lonlat(path: str | Path) -> np.ndarray:

@@ -156,6 +156,19 @@ class Placement:
     def total_cost_eur(self) -> float:
         return float(self.cost_eur.sum())
 
+    @property
+    def networked(self) -> np.ndarray:
+        """(S,) whether the sensor is a node of a fence (its plots go through a fusion centre)."""
+        return np.isfinite(self.items.spacing_m[self.sensor_item])
+
+    @property
+    def network(self) -> np.ndarray:
+        """(S,) the sensor id the tracker sees: a fence's nodes share their first node's."""
+        if self.sensor_item.size == 0:
+            return np.zeros(0, np.int64)
+        _, first, inverse = np.unique(self.sensor_item, return_index=True, return_inverse=True)
+        return np.where(self.networked, first[inverse], np.arange(self.sensor_item.size))
+
 
 def make_placement(model: WarningModel, items: Items, label: str) -> Placement:
     xy, owner = item_nodes(model, items)

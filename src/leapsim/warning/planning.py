@@ -25,7 +25,7 @@ along the border, the best option and offset).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -429,32 +429,26 @@ def uniform_layouts(model: WarningModel, budget: float, options: list[int]) -> l
     return out
 
 
-def solve_uniform(
-    model: WarningModel, pset: PlanningSet, budget: float, options: list[int]
-) -> Choice:
-    """The best uniform layout (:func:`uniform_layouts`) on the planning objective."""
-    started = time.perf_counter()
-    best: tuple[float, Items] | None = None
+def best_uniform(
+    model: WarningModel, layouts: list[Items], cover: sparse.csr_matrix
+) -> tuple[Choice, list[str]]:
+    """The best of the uniform layouts on the planning objective; ``cover`` has their items'
+    rows, layout after layout."""
+    best: Choice | None = None
     details = []
-    for layout in uniform_layouts(model, budget, options):
-        cover = coverage(model, layout, pset)
-        share = warned_share(cover, np.arange(len(layout)))
+    start = 0
+    for layout in layouts:
+        rows = np.arange(start, start + len(layout))
+        start += len(layout)
+        share = warned_share(cover, rows)
         name = model.options.names[int(layout.option[0])]
         details.append(f"{name}@{layout.offset_m[0] / 1e3:g}km: {share:.3f}")
-        if best is None or share > best[0]:
-            best = (share, layout)
+        if best is None or share > best.share:
+            cost = float(item_costs(model.options, layout).sum())
+            best = Choice("uniform", layout, cost, share)
     if best is None:
-        return Choice("uniform", Items.empty(), 0.0, 0.0, detail="nothing affordable")
-    share, layout = best
-    cost = float(item_costs(model.options, layout).sum())
-    return Choice(
-        "uniform",
-        layout,
-        cost,
-        share,
-        time_s=time.perf_counter() - started,
-        detail="; ".join(details),
-    )
+        return Choice("uniform", Items.empty(), 0.0, 0.0, detail="nothing affordable"), details
+    return best, details
 
 
 @dataclass(frozen=True)
@@ -495,16 +489,24 @@ def candidate_coverage(model: WarningModel, pset: PlanningSet | None = None) -> 
 def plan_placements(
     model: WarningModel, budget: float | None = None, cc: CandidateCoverage | None = None
 ) -> PlanResult:
-    """MILP, greedy and uniform placements for ``budget`` (default the study's)."""
+    """MILP, greedy and uniform placements for ``budget`` (default the study's). The uniform
+    layouts' items join the candidates, so the MILP (and the greedy) may pick any of them: on
+    the planning objective the MILP is at least as good as uniform spacing by construction."""
     budget = model.plan.budget_eur if budget is None else budget
     cc = candidate_coverage(model) if cc is None else cc
-    pset, options, items, cover, cover_time = cc.pset, cc.options, cc.items, cc.cover, cc.time_s
-    coverable = float((np.asarray(cover.sum(axis=0)).ravel() > 0).mean()) if len(pset) else 0.0
+    started = time.perf_counter()
+    layouts = uniform_layouts(model, budget, cc.options)
+    uniform_items = Items.concatenate(layouts)
+    uniform_cover = coverage(model, uniform_items, cc.pset)
+    cover_time = cc.time_s + time.perf_counter() - started
+    items = Items.concatenate([cc.items, uniform_items])
+    cover = sparse.vstack([cc.cover, uniform_cover], format="csr")
+    n = len(cc.pset)
+    coverable = float((np.asarray(cover.sum(axis=0)).ravel() > 0).mean()) if n else 0.0
+    uniform, details = best_uniform(model, layouts, uniform_cover)
     choices = {
         "milp": solve_milp(model, items, cover, budget, model.plan.time_limit_s),
         "greedy": solve_greedy(model, items, cover, budget),
-        "uniform": solve_uniform(model, pset, budget, options),
+        "uniform": replace(uniform, detail="; ".join(details)),
     }
-    return PlanResult(
-        budget, model.plan.warning_min, len(pset), coverable, len(items), choices, cover_time
-    )
+    return PlanResult(budget, model.plan.warning_min, n, coverable, len(items), choices, cover_time)

@@ -9,15 +9,18 @@ alarms — kept within :data:`CLUTTER_KEEP_M` of a drone: clutter farther away c
 group's tracks, and the clutter run counts its false tracks) and one
 :func:`leapsim.tracking.tracker_step` per scan time fuses them. A confirmed track belongs to the
 drone nearest its estimate inside the track's χ² gate (99.99 %); the first such time is the
-drone's *confirmed-track time*, and the first time that track's speed lies in
-``classify_speed_mps`` its *classification time*. The run stops once every drone of the group is
-confirmed and classified, or its flight is over.
+drone's *confirmed-track time*. A confirmed track is *classified* as a drone once it has been
+confirmed for ``classify_after_s`` and its speed, averaged over that last stretch, lies in
+``classify_speed_mps`` (:class:`SpeedClassifier`: birds fly slower than drones; a single early
+estimate is too noisy to tell); that time is the drone's *classification time*. The run stops
+once every drone of the group is confirmed and classified, or its flight is over.
 
-**Clutter** is simulated over ``clutter_window_s`` with every sensor of the placement and no
-incursion: the sensors' false alarms and migrating birds (radars only: an acoustic node hears
-engines, an RF node hears datalinks, and the passive EO/IR model has no target size, so it is not
-given birds). Confirmed tracks after ``clutter_warmup_s`` are false tracks; those whose speed
-ever lies in the classification band are false *alerts*; both are scaled to a day.
+**Clutter** is simulated over ``clutter_window_s`` with no incursion: the sensors' false alarms
+and migrating birds (radars only: an acoustic node hears engines, an RF node hears datalinks,
+and the passive EO/IR model has no target size, so it is not given birds), one kind of item at
+a time (:func:`simulate_clutter`). Confirmed tracks after ``clutter_warmup_s`` are false
+tracks; those whose speed ever lies in the classification band are false *alerts*; both are
+scaled to a day.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from leapsim.sensing.sensors import RADAR
 from leapsim.warning.config import BirdSpec
 from leapsim.warning.incursions import Flights
 from leapsim.warning.model import WarningModel
-from leapsim.warning.placement import Placement, detectable
+from leapsim.warning.placement import Placement, detectable, item_node_counts, make_placement
 from leapsim.warning.tracks import Tracking
 
 CLUTTER_KEEP_M = 5000.0  # false alarms farther than this from every drone are dropped
@@ -175,6 +178,35 @@ def _owners(mean: np.ndarray, cov: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.where(m2[np.arange(best.size), best] <= LABEL_GATE, best, -1).astype(np.int64)
 
 
+class SpeedClassifier:
+    """Tells drones from birds by speed: a confirmed track is a drone once it has been confirmed
+    for ``after_s`` and its mean speed estimate over the last ``after_s`` lies in ``band``."""
+
+    def __init__(self, band: tuple[float, float], after_s: float):
+        self.band = band
+        self.after_s = after_s
+        self.first: dict[int, float] = {}
+        self.samples: dict[int, list[tuple[float, float]]] = {}
+        self.drones: set[int] = set()
+
+    def update(self, ids: np.ndarray, speed: np.ndarray, time: float) -> list[int]:
+        """Record the confirmed tracks' speeds at ``time``; return the ids newly classified."""
+        new = []
+        for tid, v in zip(ids.tolist(), speed.tolist(), strict=True):
+            start = self.first.setdefault(tid, time)
+            if tid in self.drones:
+                continue
+            recent = [s for s in self.samples.setdefault(tid, []) if s[0] >= time - self.after_s]
+            recent.append((time, v))
+            self.samples[tid] = recent
+            if time - start >= self.after_s:
+                mean = sum(s[1] for s in recent) / len(recent)
+                if self.band[0] <= mean <= self.band[1]:
+                    self.drones.add(tid)
+                    new.append(tid)
+        return new
+
+
 def simulate_group(
     model: WarningModel, placement: Placement, flights: Flights, rng: np.random.Generator
 ) -> GroupOutcome:
@@ -196,9 +228,16 @@ def simulate_group(
         float(flights.rcs_m2.mean()),
         sees.any(axis=1),
     )
-    tracking = Tracking.start(model.tracker, sensors, miss_range, float(times[0]))
+    tracking = Tracking.start(
+        model.tracker,
+        sensors,
+        miss_range,
+        float(times[0]),
+        placement.network,
+        placement.networked,
+    )
     sensing = Sensing.of(sees)
-    lo, hi = model.measure.classify_speed_mps
+    classifier = SpeedClassifier(model.measure.classify_speed_mps, model.measure.classify_after_s)
     owner_of: dict[int, int] = {}
     first_det, confirmed, classified = out.first_detection_s, out.confirmed_s, out.classified_s
     drones = np.arange(n)
@@ -216,15 +255,15 @@ def simulate_group(
         tracking.step(dets, float(t))
         ids, mean, cov = tracking.confirmed()
         owner = _owners(mean, cov, truth[flying])
-        speed = np.linalg.norm(mean[:, 3:6], axis=1)
-        for tid, row_owner, v in zip(ids, owner, speed, strict=True):
+        for tid, row_owner in zip(ids.tolist(), owner, strict=True):
             drone = int(flying[row_owner]) if row_owner >= 0 else -1
-            owner_of.setdefault(int(tid), drone)
-            if drone >= 0:
-                if np.isnan(confirmed[drone]):
-                    confirmed[drone] = t
-                if np.isnan(classified[drone]) and lo <= v <= hi:
-                    classified[drone] = t
+            owner_of.setdefault(tid, drone)
+            if drone >= 0 and np.isnan(confirmed[drone]):
+                confirmed[drone] = t
+        for tid in classifier.update(ids, np.linalg.norm(mean[:, 3:6], axis=1), float(t)):
+            drone = owner_of[tid]
+            if drone >= 0 and np.isnan(classified[drone]):
+                classified[drone] = t
         if np.all(np.isfinite(classified) | (t >= end)):
             break
     false_tracks = sum(1 for owner in owner_of.values() if owner < 0)
@@ -245,20 +284,30 @@ class Birds:
         return out
 
 
+def bird_reach_m(sensors: SensorArrays, spec: BirdSpec) -> np.ndarray:
+    """(S,) how far each sensor can detect a bird at all: for radars 3 × the Pd-0.9 range on
+    the largest bird (radar equation: SNR 19 dB below the reference, Swerling-1 Pd < 0.01 at
+    Pfa 1e-6), within the instrumented range; 0 for other sensors (they are given no birds)."""
+    radar = sensors.kind == RADAR
+    r90 = sensors.detection_range_m * (spec.rcs_m2[1] / sensors.reference_rcs_m2) ** 0.25
+    return np.where(radar, np.minimum(3.0 * r90, sensors.max_range_m), 0.0)
+
+
 def draw_birds(
     sensors: SensorArrays, spec: BirdSpec, window_s: float, rng: np.random.Generator
 ) -> Birds:
-    """Birds over the radars' coverage: a Poisson field of ``density_per_km2`` in a box that
-    holds every radar's instrumented range plus the distance a bird flies in the window (so
-    that birds fly in across the edges), kept where some radar could see them during it;
-    heading uniform, ground speed uniform over ``speed_mps``, altitude exponential with median
+    """Birds round the radars: a Poisson field of ``density_per_km2`` in a box that holds every
+    radar's :func:`bird_reach_m` plus the distance a bird flies in the window (so that birds
+    fly in across the edges), kept where some radar could see them during it; heading uniform,
+    ground speed uniform over ``speed_mps``, altitude exponential with median
     ``altitude_median_m`` up to ``altitude_max_m``, RCS log-uniform over ``rcs_m2``."""
-    radars = np.flatnonzero(sensors.kind == RADAR)
+    reach_all = bird_reach_m(sensors, spec)
+    radars = np.flatnonzero(reach_all > 0)
     empty = Birds(np.zeros((0, 3)), np.zeros((0, 2)), np.zeros(0))
     if radars.size == 0 or spec.density_per_km2 <= 0:
         return empty
     centre = sensors.position[radars, :2]
-    reach = sensors.max_range_m[radars] + spec.speed_mps[1] * window_s
+    reach = reach_all[radars] + spec.speed_mps[1] * window_s
     lo = (centre - reach[:, None]).min(axis=0)
     hi = (centre + reach[:, None]).max(axis=0)
     area_km2 = float(np.prod(hi - lo)) / 1e6
@@ -284,26 +333,24 @@ def draw_birds(
 @dataclass(frozen=True)
 class ClutterOutcome:
     """False tracks (confirmed after the warm-up) and false alerts (of them, classified as
-    drones) in one window, and the rates per day."""
+    drones) of the whole placement in one window, the birds simulated, and the rates per
+    day."""
 
-    false_tracks: int
-    false_alerts: int
+    false_tracks: float
+    false_alerts: float
     birds: int
     false_tracks_per_day: float
     false_alerts_per_day: float
 
 
-def simulate_clutter(
+def _clutter_window(
     model: WarningModel, placement: Placement, rng: np.random.Generator
-) -> ClutterOutcome:
-    """Every sensor of the placement over ``clutter_window_s`` with birds and false alarms."""
+) -> tuple[int, int, int]:
+    """False tracks and false alerts after the warm-up, and birds, of one placement's window."""
     measure = model.measure
     sensors = placement.sensors
     window, warmup = measure.clutter_window_s, measure.clutter_warmup_s
     birds = draw_birds(sensors, measure.birds, window, rng)
-    per_day = SECONDS_PER_DAY / (window - warmup)
-    if len(sensors) == 0:
-        return ClutterOutcome(0, 0, len(birds.rcs_m2), 0.0, 0.0)
     n = birds.rcs_m2.size
     sees = np.zeros((len(sensors), n), dtype=bool)
     sees[sensors.kind == RADAR] = True
@@ -314,23 +361,46 @@ def simulate_clutter(
     times, due = _scan_schedule(
         sensors.scan_period_s, np.zeros(len(sensors)), np.full(len(sensors), window)
     )
-    tracking = Tracking.start(model.tracker, sensors, miss_range, 0.0)
+    tracking = Tracking.start(
+        model.tracker, sensors, miss_range, 0.0, placement.network, placement.networked
+    )
     sensing = Sensing.of(sees)
-    lo, hi = measure.classify_speed_mps
-    confirmed_at: dict[int, float] = {}
-    alerts: set[int] = set()
+    classifier = SpeedClassifier(measure.classify_speed_mps, measure.classify_after_s)
     for k, t in enumerate(times):
         dets = scan_targets(
             sensors, float(t), birds.at(float(t)), birds.rcs_m2, rng, due[k], sensing
         )
         tracking.step(dets, float(t))
         ids, mean, _ = tracking.confirmed()
-        speed = np.linalg.norm(mean[:, 3:6], axis=1)
-        for tid, v in zip(ids.tolist(), speed, strict=True):
-            confirmed_at.setdefault(tid, float(t))
-            if lo <= v <= hi:
-                alerts.add(tid)
-    fresh = [tid for tid, t in confirmed_at.items() if t > warmup]
-    tracks = len(fresh)
-    alert_count = sum(1 for tid in fresh if tid in alerts)
-    return ClutterOutcome(tracks, alert_count, n, tracks * per_day, alert_count * per_day)
+        classifier.update(ids, np.linalg.norm(mean[:, 3:6], axis=1), float(t))
+    fresh = [tid for tid, t in classifier.first.items() if t > warmup]
+    return len(fresh), sum(1 for tid in fresh if tid in classifier.drones), n
+
+
+def simulate_clutter(
+    model: WarningModel, placement: Placement, rng: np.random.Generator
+) -> ClutterOutcome:
+    """False tracks and alerts of a placement (module notes): for each kind of item (option
+    and node spacing) one item of that kind is simulated alone over ``clutter_window_s``, and
+    the placement's count is the sum over its items of their kind's count (a fence scaled by
+    its nodes). Sensors far apart see independent clutter; where coverages overlap the sum
+    over-counts (a bird two radars track is one track), so there it is an upper bound."""
+    measure = model.measure
+    per_day = SECONDS_PER_DAY / (measure.clutter_window_s - measure.clutter_warmup_s)
+    items = placement.items
+    if len(items) == 0:
+        return ClutterOutcome(0.0, 0.0, 0, 0.0, 0.0)
+    nodes = item_node_counts(items)
+    kind = np.stack([items.option, np.nan_to_num(items.spacing_m, nan=-1.0)], axis=1)
+    _, first, group = np.unique(kind, axis=0, return_index=True, return_inverse=True)
+    group = group.ravel()
+    tracks = alerts = 0.0
+    birds = 0
+    for g, rep in enumerate(first):
+        alone = make_placement(model, items.select(np.array([rep])), placement.label)
+        t, a, b = _clutter_window(model, alone, rng)
+        scale = nodes[group == g].sum() / nodes[rep]
+        tracks += t * scale
+        alerts += a * scale
+        birds += b
+    return ClutterOutcome(tracks, alerts, birds, tracks * per_day, alerts * per_day)
