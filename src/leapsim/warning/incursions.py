@@ -20,7 +20,7 @@ come from the generator passed in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from leapsim.warning.geography import Sites
 from leapsim.warning.model import IncursionParams, WarningModel
 
 ORBIT_POINTS_PER_TURN = 12
+WAYPOINT_FIELDS = ("offsets", "xy", "t")  # the other fields of Flights have one row per drone
 ATTACK, RECONNAISSANCE, LOITER, TRANSIT = (MISSIONS.index(m) for m in MISSIONS)
 
 
@@ -103,21 +104,14 @@ class Flights:
         drones = np.asarray(drones, dtype=np.int64)
         parts = [np.arange(self.offsets[d], self.offsets[d + 1]) for d in drones]
         rows = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        per_drone = {
+            f.name: getattr(self, f.name)[drones]
+            for f in fields(self)
+            if f.name not in WAYPOINT_FIELDS
+        }
         counts = np.diff(self.offsets)[drones]
-        return Flights(
-            group=self.group[drones],
-            type_index=self.type_index[drones],
-            mission=self.mission[drones],
-            target_site=self.target_site[drones],
-            speed_mps=self.speed_mps[drones],
-            altitude_m=self.altitude_m[drones],
-            rcs_m2=self.rcs_m2[drones],
-            emitting=self.emitting[drones],
-            crossing_time_s=self.crossing_time_s[drones],
-            offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-            xy=self.xy[rows],
-            t=self.t[rows],
-        )
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return Flights(**per_drone, offsets=offsets, xy=self.xy[rows], t=self.t[rows])
 
 
 def site_arrivals(flights: Flights, sites: Sites) -> tuple[np.ndarray, np.ndarray]:
