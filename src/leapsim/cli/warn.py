@@ -50,6 +50,7 @@ def _plan_rows(plan_doc: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 "method": method,
                 "cost_eur": doc["cost_eur"],
+                "cost_per_border_km_eur": doc.get("cost_per_border_km_eur"),
                 "planning_share": doc["planning_share"],
                 "bound": doc["bound"],
                 "by_option": doc["by_option"],
@@ -69,7 +70,7 @@ def _print_plan(plan_doc: dict[str, Any]) -> None:
         ),
         title_justify="left",
     )
-    for col in ("method", "cost (M€)", "warned in time (plan)", "bound", "sensors bought"):
+    for col in ("method", "cost (M€)", "k€ / km", "warned in time (plan)", "bound", "bought"):
         table.add_column(col)
     for row in _plan_rows(plan_doc):
         bound = "—" if row["bound"] is None else f"{row['bound']:.3f}"
@@ -77,6 +78,7 @@ def _print_plan(plan_doc: dict[str, Any]) -> None:
         table.add_row(
             row["method"],
             f"{row['cost_eur'] / 1e6:,.3f}",
+            f"{(row['cost_per_border_km_eur'] or 0) / 1e3:,.1f}",
             f"{row['planning_share']:.3f}",
             bound,
             bought,

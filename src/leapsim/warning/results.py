@@ -88,6 +88,7 @@ def choice_document(model: WarningModel, choice: Choice) -> dict[str, Any]:
     counts = np.bincount(choice.items.option, minlength=len(model.options))
     return {
         "cost_eur": choice.cost_eur,
+        "cost_per_border_km_eur": choice.cost_eur / (model.border.length_m / 1e3),
         "planning_share": choice.share,
         "bound": choice.bound,
         "time_s": choice.time_s,
