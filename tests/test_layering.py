@@ -16,7 +16,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "leapsim"
 # Bottom first. ``threats`` (the raid model fitted to reports) imports only ``scenario`` and is
 # imported by ``campaign`` and ``cli``, so it sits on the threat-model/scenario side, right after
 # ``scenario``: nothing between it and ``campaign`` imports it, and it imports nothing from
-# sensing, tracking, c2 or engine. Names not present (``procurement``) are skipped.
+# sensing, tracking, c2 or engine. The decision layers that run studies sit above experiments:
+# ``planning`` (plan search) and, on it, ``procurement`` (requirements, coalitions).
 CHAIN = (
     "scenario",
     "threats",
@@ -25,8 +26,9 @@ CHAIN = (
     "c2",
     "engine",
     "campaign",
-    "procurement",
     "experiments",
+    "planning",
+    "procurement",
     "warning",
     "report",
     "cli",

@@ -15,7 +15,18 @@ from leapsim.cli.console import err_console
 from leapsim.errors import InputError
 
 # Each module registers its commands on ``app`` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("run", "threat", "track", "report", "campaign", "wta", "warn")
+COMMAND_MODULES: tuple[str, ...] = (
+    "run",
+    "threat",
+    "track",
+    "report",
+    "campaign",
+    "wta",
+    "plan",
+    "requirements",
+    "coalition",
+    "warn",
+)
 
 
 def load_commands() -> None:

@@ -4,8 +4,13 @@ Heavy modules are imported inside the functions."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from leapsim.cli.console import err_console
 from leapsim.errors import InputError
@@ -62,3 +67,44 @@ def remove_partial(out: Path) -> None:
     from leapsim.experiments import Checkpoint
 
     Checkpoint(out / PARTIAL).clear()
+
+
+@contextmanager
+def counting(label: str, quiet: bool) -> Iterator[Callable[[int], None]]:
+    """A progress line for a search whose number of replications is not known in advance
+    (plan, requirements): yields the callback that counts finished replications."""
+    from rich.markup import escape
+    from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn(f"[bold]{escape(label)}[/] replications"),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=quiet,
+    )
+    with progress:
+        task = progress.add_task("replications", total=None)
+        yield lambda n: progress.advance(task, n)
+
+
+def finish(out: Path, document: dict, report: bool, as_json: bool) -> bool:
+    """Write ``OUT/report.html`` when asked and print ``document`` as JSON when asked; True when
+    the JSON was printed (the caller prints nothing else)."""
+    if report:
+        from leapsim.report import write_report
+
+        write_report([out], out / "report.html")
+    if as_json:
+        print(json.dumps(document))
+    return as_json
+
+
+# Options shared by the commands that read a plan study (plan, requirements, coalition).
+StudyArgument = Annotated[str, typer.Argument(help="Plan study YAML (or builtin:NAME).")]
+JobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")]
+ExecutorOption = Annotated[
+    str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+ReportOption = Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")]

@@ -15,10 +15,12 @@ REPLAY_RUN = 0  # the replication kept in full for replay.json
 class NightTask:
     """Simulate the night of ``params`` on the replication's stream. Tables: ``runs`` (one row:
     ``run`` and the metrics of ``docs/results.md``) and, with ``events``, ``events`` (the event
-    log). Run 0 also gives the ``replay`` document, from the same simulation."""
+    log). Run 0 also gives the ``replay`` document, from the same simulation, unless ``replay``
+    is false (plan searches simulate hundreds of candidates and replay none of them)."""
 
     params: NightParams
     events: bool = False
+    replay: bool = True
 
     def __call__(self, replication: Replication) -> ItemResult:
         run = replication.index
@@ -26,5 +28,6 @@ class NightTask:
         tables = {"runs": row({"run": run, **night_metrics(outcome)})}
         if self.events:
             tables["events"] = event_log(outcome, run)
-        documents = {"replay": replay(outcome, run)} if run == REPLAY_RUN else {}
+        keep = self.replay and run == REPLAY_RUN
+        documents = {"replay": replay(outcome, run)} if keep else {}
         return ItemResult(tables, documents)

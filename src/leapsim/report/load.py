@@ -19,6 +19,9 @@ import pyarrow.parquet as pq
 from leapsim.errors import InputError
 
 STAT_KEYS = ("mean", "ci_low", "ci_high")
+#: Folders of the decision layers (plan search, requirements, coalitions): a summary.json of
+#: their own (docs/plan.md, docs/procurement.md), a scenario.json for the map (plan), no runs.
+DECISION_KINDS = ("plan", "requirements", "coalition", "warning")
 FATES = ("killed", "leaked", "airborne", "not_launched")
 OUTCOMES = ("kill", "miss", "overtaken")
 
@@ -28,7 +31,7 @@ class ResultFolder:
     """One results folder: the parsed files the report needs."""
 
     path: Path
-    kind: str  # "night", "campaign" or "warning"
+    kind: str  # "night", "campaign", or a decision layer's (DECISION_KINDS)
     summary: dict[str, Any]
     scenario: dict[str, Any]
     replay: dict[str, Any] | None
@@ -105,12 +108,12 @@ def _check_summary(summary: Any, file: Path) -> str:
     if not isinstance(summary, dict):
         raise InputError.at("expected a JSON object", file=str(file))
     kind = _need(summary, "kind", str, file, "")
-    if kind not in ("night", "campaign", "warning"):
+    if kind not in ("night", "campaign"):
         raise InputError.at(
             f"unknown kind {kind!r}",
             file=str(file),
             field="kind",
-            hint="expected night, campaign or warning",
+            hint="expected night or campaign",
         )
     runs = _need(summary, "runs", int, file, "")
     if runs < 1:
@@ -267,10 +270,13 @@ def load_result(folder: str | Path) -> ResultFolder:
         raise InputError.at(
             "results folder not found" if not path.exists() else "not a folder",
             file=str(path),
-            hint="give a folder written by `leapsim run --out DIR` or `leapsim campaign --out DIR`",
+            hint="give a folder written by `leapsim run`, `campaign`, `plan`, `requirements`, "
+            "`coalition` or `warn run` with --out DIR",
         )
     summary_file = path / "summary.json"
     summary = read_json(summary_file)
+    if isinstance(summary, dict) and summary.get("kind") in DECISION_KINDS:
+        return _decision_folder(path, summary, summary_file)
     kind = _check_summary(summary, summary_file)
     scenario_file = path / "scenario.json"
     scenario = read_json(scenario_file)
@@ -281,9 +287,7 @@ def load_result(folder: str | Path) -> ResultFolder:
         replay = read_json(replay_file)
         _check_replay(replay, replay_file, len(scenario.get("fire_units", [])))
     runs = nights = None
-    if kind == "warning":  # one row per (placement, incursion set, run): docs/warning.md
-        runs = read_table(path / "runs.parquet", ("run", "share_warned", "p_detect"))
-    elif kind == "night":
+    if kind == "night":
         runs_file = path / "runs.parquet"
         runs = read_table(runs_file, ("run", "leaked", "launched", "value_lost_eur"))
         if len(runs["run"]) != summary["runs"]:
@@ -299,6 +303,29 @@ def load_result(folder: str | Path) -> ResultFolder:
         )
         _check_grid(nights, nights_file, summary["runs"], summary["nights"])
     return ResultFolder(path, kind, summary, scenario, replay, runs, nights)
+
+
+def _decision_folder(path: Path, summary: dict, file: Path) -> ResultFolder:
+    """A plan, requirements or coalition folder: its summary, and the plan's map."""
+    kind = summary["kind"]
+    need = {"plan": ("front", "chosen", "objectives"), "requirements": ("axes", "frontier"),
+            "coalition": ("nations", "grand_coalition", "coalitions"),
+            "warning": ("sets", "measured", "plan")}[kind]  # fmt: skip
+    for key in need:
+        if key not in summary:
+            raise InputError.at(
+                "missing",
+                file=str(file),
+                field=key,
+                hint=f"a {kind} results folder is written by "
+                f"`leapsim {'warn run' if kind == 'warning' else kind}`",
+            )
+    scenario: dict[str, Any] = {}
+    if kind in ("plan", "warning"):
+        scenario_file = path / "scenario.json"
+        scenario = read_json(scenario_file)
+        _check_scenario(scenario, scenario_file)
+    return ResultFolder(path, kind, summary, scenario, None, None, None)
 
 
 def _check_grid(nights: dict[str, np.ndarray], file: Path, runs: int, n_nights: int) -> None:

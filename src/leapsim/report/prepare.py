@@ -106,8 +106,8 @@ def histogram(values: np.ndarray, edges: np.ndarray) -> dict[str, Any]:
 
 def per_run_totals(result: ResultFolder) -> dict[str, np.ndarray]:
     """Leakers and value lost per run (over the night, or summed over a campaign's nights)."""
-    if result.runs is not None:  # an early-warning result has neither
-        return {k: result.runs[k] for k in ("leaked", "value_lost_eur") if k in result.runs}
+    if result.runs is not None:
+        return {k: result.runs[k] for k in ("leaked", "value_lost_eur")}
     assert result.nights is not None
     grid = night_grid(result.nights)
     out = {}
@@ -299,7 +299,8 @@ def results_data(
     """Per result, what the page's charts and map draw: summary.json as read, the scenario, the
     compact replay, histograms on the result's own bins and (comparisons) on common bins, and
     campaign curves."""
-    totals = [per_run_totals(r) for r in results]
+    totals = [per_run_totals(r) if r.runs is not None or r.nights is not None else {}
+              for r in results]  # fmt: skip
     hists: list[dict[str, Any]] = [{} for _ in results]  # own bins, for each result's section
     shared: list[dict[str, Any]] = [{} for _ in results]  # common bins, for the comparison
     for metric, integer in (("leaked", True), ("value_lost_eur", False)):

@@ -32,8 +32,13 @@ class ResolvedScenario:
 
 def load_scenario(path: str | os.PathLike[str]) -> ResolvedScenario:
     """Load and validate a scenario YAML file; raise :class:`InputError` listing every problem."""
-    file = str(path)
     data, smap = load_yaml_with_extends(path)
+    return resolve_scenario_data(data, smap, str(path))
+
+
+def resolve_scenario_data(data: dict, smap: SourceMap, file: str) -> ResolvedScenario:
+    """Validate a scenario mapping already read (``extends`` followed) and check its references;
+    errors name the lines ``smap`` holds (a scenario inline in another file keeps that file's)."""
     scenario = validate_model(Scenario, data, smap, file)
     catalogue = merge_catalogues(builtin_catalogue(), scenario.catalogue)
     problems = _reference_problems(scenario, catalogue, smap, file)

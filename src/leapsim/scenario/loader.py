@@ -46,6 +46,13 @@ class SourceMap:
         out._lines = {p: v for p, v in self._lines.items() if not (p and p[0] in keys)}
         return out
 
+    def subtree(self, prefix: Path_) -> SourceMap:
+        """The paths under ``prefix``, with the prefix removed (a mapping nested in a file)."""
+        out = SourceMap()
+        n = len(prefix)
+        out._lines = {p[n:]: v for p, v in self._lines.items() if p[:n] == tuple(prefix)}
+        return out
+
     def merged(self, other: SourceMap) -> SourceMap:
         out = SourceMap()
         out._lines = {**self._lines, **other._lines}
@@ -253,24 +260,26 @@ def _extends_hint(missing: Path) -> str:
 def load_yaml_with_extends(path: str | os.PathLike[str]) -> tuple[dict[str, Any], SourceMap]:
     """Read a YAML mapping, following ``extends:`` chains (child keys replace the base's)."""
     p = Path(path)
-    seen: list[Path] = []
+    layer, layer_map = read_yaml(p)
+    if layer is None:
+        layer = {}
+    if not isinstance(layer, dict):
+        raise InputError.at("expected a mapping of keys to values", file=str(p), line=1)
+    return extend_mapping(layer, layer_map, p)
+
+
+def extend_mapping(
+    layer: dict[str, Any], layer_map: SourceMap, path: Path
+) -> tuple[dict[str, Any], SourceMap]:
+    """Follow the ``extends:`` chain of a mapping read from ``path`` (a whole file, or a mapping
+    inside one such as a plan study's inline scenario): the mapping's keys replace the base's,
+    and ``extends`` is relative to ``path``'s folder (or ``builtin:NAME``)."""
+    p = path
+    seen: list[Path] = [p.resolve()]
     data: dict[str, Any] = {}
     smap = SourceMap()
-    via: tuple[str, int | None] | None = None  # file and line of the extends: being followed
+    layer = dict(layer)
     while True:
-        resolved = p.resolve()
-        if via is not None and (resolved in seen or not p.is_file()):
-            what = "loops back to a file already in the chain" if resolved in seen else "not found"
-            hint = "break the cycle" if resolved in seen else _extends_hint(p)
-            raise InputError.at(
-                f"extends: {p} {what}", file=via[0], line=via[1], field="extends", hint=hint
-            )
-        seen.append(resolved)
-        layer, layer_map = read_yaml(p)
-        if layer is None:
-            layer = {}
-        if not isinstance(layer, dict):
-            raise InputError.at("expected a mapping of keys to values", file=str(p), line=1)
         base = layer.pop("extends", None)
         overridden = set(data)
         for key, value in layer.items():
@@ -282,5 +291,18 @@ def load_yaml_with_extends(path: str | os.PathLike[str]) -> tuple[dict[str, Any]
         line = layer_map.locate(("extends",), str(p))[1]
         if not isinstance(base, str):
             raise InputError.at("extends must be a file path", file=str(p), line=line)
-        via = (str(p), line)
+        via = (str(p), line)  # file and line of the extends: being followed
         p = resolve_extends(p, base)
+        resolved = p.resolve()
+        if resolved in seen or not p.is_file():
+            what = "loops back to a file already in the chain" if resolved in seen else "not found"
+            hint = "break the cycle" if resolved in seen else _extends_hint(p)
+            raise InputError.at(
+                f"extends: {p} {what}", file=via[0], line=via[1], field="extends", hint=hint
+            )
+        seen.append(resolved)
+        layer, layer_map = read_yaml(p)
+        if layer is None:
+            layer = {}
+        if not isinstance(layer, dict):
+            raise InputError.at("expected a mapping of keys to values", file=str(p), line=1)

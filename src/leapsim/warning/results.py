@@ -204,7 +204,7 @@ def write_results(
         "kind": "warning",
         "leapsim_version": leapsim.__version__,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "scenario": {"name": model.name, "file": model.file},
+        "study": {"name": model.name, "file": model.file},
         "runs": runs,
         "seed": seed,
         "border": {"name": model.border.name, "length_km": model.border.length_m / 1e3},

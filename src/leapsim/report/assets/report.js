@@ -342,14 +342,28 @@
      x_unit, y_unit, x_label, y_label} */
   function scatterChart(container, spec) {
     const ok = (v) => v !== null && v !== undefined;
-    const series = spec.series.map((s) => Object.assign({}, s, { points: (s.points || []).filter((p) => ok(p.x) && ok(p.y)) }))
-      .filter((s) => s.points.length);
+    // a log axis plots log10 of the values (positive ones only); ticks are labelled back in units
+    const lx = spec.x_log ? (v) => (ok(v) && v > 0 ? Math.log10(v) : null) : (v) => v;
+    const ly = spec.y_log ? (v) => (ok(v) && v > 0 ? Math.log10(v) : null) : (v) => v;
+    const series = spec.series.map((s) => Object.assign({}, s, {
+      points: (s.points || []).map((p) => Object.assign({}, p, { raw: p, x: lx(p.x), y: ly(p.y),
+        x_low: lx(p.x_low), x_high: lx(p.x_high), y_low: ly(p.y_low), y_high: ly(p.y_high) }))
+        .filter((p) => ok(p.x) && ok(p.y)),
+    })).filter((s) => s.points.length);
     if (!series.length) return empty(container, "No data.");
+    const tickLabel = (v, log, unit) => axisLabel(log ? Math.pow(10, v) : v, unit);
     const top = 10, bottom = 38, left = 64, right = 14;
     const { svg, width, height } = newSvg(container, 250);
     const range = (keys) => {
       let lo = Infinity, hi = -Infinity;
       for (const s of series) for (const p of s.points) for (const k of keys) if (ok(p[k])) { lo = Math.min(lo, p[k]); hi = Math.max(hi, p[k]); }
+      if (spec[keys[0] + "_log"]) {  // 1-2-5 steps of each decade, as log10 values
+        const out = [];
+        for (let d = Math.floor(lo); d <= Math.ceil(hi); d++) {
+          for (const m of [1, 2, 5]) { const v = d + Math.log10(m); if (v >= lo - 1e-9 && v <= hi + 1e-9) out.push(v); }
+        }
+        if (out.length >= 2) return [Math.min(lo, out[0]), ...out.filter((v) => v > lo && v < hi), Math.max(hi, out[out.length - 1])];
+      }
       return ticks(lo, hi > lo ? hi : lo + 1, keys[0] === "x" ? tickCount(width - left - right) : 4);
     };
     const tx = range(["x", "x_low", "x_high"]), ty = range(["y", "y_low", "y_high"]);
@@ -359,11 +373,11 @@
     const g = el("g", { class: "grid" }, svg), ax = el("g", { class: "axis" }, svg);
     for (const v of ty) {
       el("line", { x1: left, x2: width - right, y1: y(v), y2: y(v) }, g);
-      txt(ax, left - 6, y(v) + 4, axisLabel(v, spec.y_unit), { "text-anchor": "end" });
+      txt(ax, left - 6, y(v) + 4, tickLabel(v, spec.y_log, spec.y_unit), { "text-anchor": "end" });
     }
     for (const v of tx) {
       el("line", { x1: x(v), x2: x(v), y1: top, y2: height - bottom }, g);
-      txt(ax, x(v), height - bottom + 15, axisLabel(v, spec.x_unit), { "text-anchor": "middle" });
+      txt(ax, x(v), height - bottom + 15, tickLabel(v, spec.x_log, spec.x_unit), { "text-anchor": "middle" });
     }
     txt(ax, (left + width - right) / 2, height - 6, spec.x_label, { "text-anchor": "middle" });
     txt(ax, 12, (top + height - bottom) / 2, spec.y_label,
@@ -387,9 +401,10 @@
           for (const v of [p.y_low, p.y_high]) el("line", Object.assign({ x1: x(p.x) - 4, x2: x(p.x) + 4, y1: y(v), y2: y(v) }, bar), svg);
         }
         const ci = (v, lo, hi, unit) => fmt(v, unit) + (ok(lo) && ok(hi) ? " (95 % CI " + fmt(lo, unit) + " – " + fmt(hi, unit) + ")" : "");
+        const r = p.raw;
         tip(el("circle", { cx: x(p.x), cy: y(p.y), r: 4, fill: s.color, stroke: "#fff", "stroke-width": 1.2 }, svg),
-          (p.label ? p.label + "\n" : "") + spec.x_label + ": " + ci(p.x, p.x_low, p.x_high, spec.x_unit) + "\n" +
-          spec.y_label + ": " + ci(p.y, p.y_low, p.y_high, spec.y_unit));
+          (r.label ? r.label + "\n" : "") + spec.x_label + ": " + ci(r.x, r.x_low, r.x_high, spec.x_unit) + "\n" +
+          spec.y_label + ": " + ci(r.y, r.y_low, r.y_high, spec.y_unit));
       }
     }
     if (series.length > 1) legend(container, series);
