@@ -26,16 +26,11 @@ import numpy as np
 
 from leapsim.experiments import Checkpoint, LocalExecutor, mean_ci, run_studies
 from leapsim.warning.config import load_study
+from leapsim.warning.cover import coverage, planning_set, warned_share
 from leapsim.warning.incursions import generate_incursions
 from leapsim.warning.model import compile_study
 from leapsim.warning.pipeline import frame_check, placements_of, studies
-from leapsim.warning.planning import (
-    candidate_coverage,
-    coverage,
-    plan_placements,
-    planning_set,
-    warned_share,
-)
+from leapsim.warning.planning import candidate_coverage, plan_placements
 from leapsim.warning.results import paired_block, plan_document
 
 VALIDATION_SEED = 99

@@ -9,10 +9,10 @@ from leapsim.sensing import Detections
 from leapsim.sensing.radar import EARTH_RADIUS_M, FOUR_THIRDS
 from leapsim.tracking import TrackerParams, TrackState, tracker_step
 from leapsim.warning.confirmation import ConfirmationChain
+from leapsim.warning.cover import PlanningSet, coverage_probability
 from leapsim.warning.coverage import network_pd
 from leapsim.warning.geography import Sites
 from leapsim.warning.incursions import site_arrivals
-from leapsim.warning.planning import PlanningSet, coverage_probability
 from leapsim.warning.simulate import simulate_group
 from warning_helpers import one_option_model, radar_record, single_sensor, straight_flight
 

@@ -15,17 +15,13 @@ from conftest import run_cli
 from leapsim.errors import InputError
 from leapsim.experiments import Replication
 from leapsim.warning.config import load_study
+from leapsim.warning.cover import coverage, planning_set, warned_share
 from leapsim.warning.incursions import TRANSIT, generate_incursions, site_arrivals
 from leapsim.warning.measure import WarningTask
 from leapsim.warning.model import compile_study
 from leapsim.warning.pipeline import frame_check
 from leapsim.warning.placement import item_costs, item_node_counts, make_placement
-from leapsim.warning.planning import (
-    candidate_coverage,
-    plan_placements,
-    planning_set,
-    warned_share,
-)
+from leapsim.warning.planning import candidate_coverage, plan_placements
 from warning_helpers import DATA, small_model
 
 BAD = sorted((DATA / "bad").glob("*.yaml"))
@@ -167,8 +163,6 @@ def test_milp_coverage_matches_a_recount(small_plan):
     model, cc = small_plan
     plan = plan_placements(model, 400_000.0, cc)
     choice = plan.choices["milp"]
-    from leapsim.warning.planning import coverage
-
     recount = warned_share(coverage(model, choice.items, cc.pset), np.arange(len(choice.items)))
     assert recount == pytest.approx(choice.share)
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from leapsim.experiments import ItemResult, Replication, row
+from leapsim.warning.cover import deadlines
 from leapsim.warning.incursions import generate_incursions, site_arrivals
 from leapsim.warning.model import WarningModel
 from leapsim.warning.placement import Placement
-from leapsim.warning.planning import deadlines
 from leapsim.warning.simulate import simulate_clutter, simulate_group
 
 INCURSIONS, GROUP_SCANS, CLUTTER = 0, 1, 2  # stream keys of a replication
