@@ -19,6 +19,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
 import re
 import sys
@@ -171,10 +172,14 @@ def type_text(annotation: Any) -> str:
         text = f"mapping: {type_text(args[0])} → {type_text(args[1])}"
     elif origin is list:
         text = f"list of {type_text(args[0])}"
+    elif origin is tuple:
+        text = f"[{', '.join(type_text(a) for a in args)}]"
     elif isinstance(bare, type) and issubclass(bare, BaseModel):
         text = f"[{bare.__name__}](#{anchor(bare)})"
     else:
-        text = {bool: "true/false", int: "integer", float: "number", str: "text"}[bare]
+        names = {bool: "true/false", int: "integer", float: "number", str: "text",
+                 dt.date: "date (YYYY-MM-DD)"}  # fmt: skip
+        text = names[bare]
     return f"{text}, or null" if optional else text
 
 

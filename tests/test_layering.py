@@ -27,6 +27,7 @@ CHAIN = (
     "engine",
     "campaign",
     "experiments",
+    "validation",
     "planning",
     "procurement",
     "warning",

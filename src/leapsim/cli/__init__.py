@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "plan",
     "requirements",
     "coalition",
+    "validation",
     "warn",
 )
 

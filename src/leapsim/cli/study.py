@@ -33,11 +33,12 @@ def execute(
     executor: str | None,
     out: Path | None,
     quiet: bool,
+    one_bar: str | None = None,
 ) -> list[StudyResult]:
     """Run the studies (label → study) in one executor pass with a progress bar each (on
-    stderr, off when ``quiet``). With a results folder ``out``, finished chunks are saved in
-    ``out/.partial`` and those already there are reused; call :func:`remove_partial` once the
-    results are written."""
+    stderr, off when ``quiet``; with ``one_bar``, one bar of that label for all of them). With a
+    results folder ``out``, finished chunks are saved in ``out/.partial`` and those already
+    there are reused; call :func:`remove_partial` once the results are written."""
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -53,7 +54,11 @@ def execute(
         disable=quiet,
     )
     with progress:
-        bars = [progress.add_task(escape(label), total=s.runs) for label, s in studies.items()]
+        if one_bar is not None:
+            bar = progress.add_task(escape(one_bar), total=sum(s.runs for s in studies.values()))
+            bars = [bar] * len(studies)
+        else:
+            bars = [progress.add_task(escape(label), total=s.runs) for label, s in studies.items()]
         return run_studies(
             list(studies.values()),
             pool,

@@ -1,9 +1,10 @@
 """Compile a validated scenario into :class:`NightParams`: flat numpy arrays for the engine.
 
-The local frame is a tangent plane at the origin: horizontal ``(east, north)`` metres from the
-exact WGS84 topocentric transform at zero height, and height above the ellipsoid as the third
-coordinate. Over a defended area (a few hundred km) the horizontal error is well under 1 %; radar
-horizons are modelled separately with a 4/3-earth radius.
+The local frame is the scenario's ``frame`` (:mod:`leapsim.scenario.geo`): by default a tangent
+plane at the origin (horizontal ``(east, north)`` metres from the exact WGS84 topocentric
+transform at zero height; over a defended area of a few hundred km the horizontal error is well
+under 1 %), or an azimuthal equidistant projection for theatre-wide scenarios. Height above the
+ellipsoid is the third coordinate; radar horizons are modelled separately with a 4/3-earth radius.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ class NightParams:
     sensors: SensorArrays
     sensor_placement: np.ndarray  # (S,) int index of the placement that put each sensor there
     doctrine: Doctrine
+    projection: str = "tangent_plane"  # horizontal frame (leapsim.scenario.geo.FRAMES)
 
     @property
     def n_threats(self) -> int:
@@ -128,7 +130,7 @@ class NightParams:
 
     @property
     def frame(self) -> LocalFrame:
-        return LocalFrame(self.origin_lat, self.origin_lon)
+        return LocalFrame(self.origin_lat, self.origin_lon, self.projection)
 
     def with_stocks(self, magazine: np.ndarray, reserve: np.ndarray) -> NightParams:
         """A copy with other starting rounds per fire unit: ``magazine`` ready, ``reserve`` on
@@ -162,7 +164,7 @@ def compile_scenario(resolved: ResolvedScenario) -> NightParams:
     else:
         lat0 = float(np.mean([s.lat for s in sc.sites]))
         lon0 = float(np.mean([s.lon for s in sc.sites]))
-    frame = LocalFrame(lat0, lon0)
+    frame = LocalFrame(lat0, lon0, sc.frame)
 
     def xy(lat, lon) -> np.ndarray:
         return frame.to_enu(np.asarray(lat, float), np.asarray(lon, float), 0.0)[..., :2]
@@ -271,6 +273,7 @@ def compile_scenario(resolved: ResolvedScenario) -> NightParams:
         sensors=sensors,
         sensor_placement=sensor_placement,
         doctrine=doctrine,
+        projection=sc.frame,
     )
 
 

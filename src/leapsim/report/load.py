@@ -19,6 +19,17 @@ import pyarrow.parquet as pq
 from leapsim.errors import InputError
 
 STAT_KEYS = ("mean", "ci_low", "ci_high")
+VALIDATION_KINDS = ("hindcast", "calibration")  # leapsim hindcast / calibrate (validation.md)
+KINDS = ("night", "campaign", *VALIDATION_KINDS)
+HINDCAST_COLUMNS = (
+    "night",
+    "family",
+    "launched",
+    "neutralised_reported",
+    "neutralised_sim_mean",
+    "neutralised_sim_p05",
+    "neutralised_sim_p95",
+)
 #: Folders of the decision layers (plan search, requirements, coalitions): a summary.json of
 #: their own (docs/plan.md, docs/procurement.md), a scenario.json for the map (plan), no runs.
 DECISION_KINDS = ("plan", "requirements", "coalition", "warning")
@@ -31,12 +42,13 @@ class ResultFolder:
     """One results folder: the parsed files the report needs."""
 
     path: Path
-    kind: str  # "night", "campaign", or a decision layer's (DECISION_KINDS)
+    kind: str  # "night", "campaign", VALIDATION_KINDS, or a decision layer's (DECISION_KINDS)
     summary: dict[str, Any]
     scenario: dict[str, Any]
     replay: dict[str, Any] | None
     runs: dict[str, np.ndarray] | None  # runs.parquet columns (night)
-    nights: dict[str, np.ndarray] | None  # nights.parquet columns (campaign)
+    nights: dict[str, np.ndarray] | None  # nights.parquet columns (campaign, hindcast)
+    calibration: dict[str, Any] | None = None  # calibration.json (calibration)
 
 
 def _clean(value: Any) -> Any:
@@ -108,16 +120,19 @@ def _check_summary(summary: Any, file: Path) -> str:
     if not isinstance(summary, dict):
         raise InputError.at("expected a JSON object", file=str(file))
     kind = _need(summary, "kind", str, file, "")
-    if kind not in ("night", "campaign"):
+    if kind not in KINDS:
         raise InputError.at(
             f"unknown kind {kind!r}",
             file=str(file),
             field="kind",
-            hint="expected night or campaign",
+            hint=f"expected one of {', '.join(KINDS)}",
         )
     runs = _need(summary, "runs", int, file, "")
     if runs < 1:
         raise InputError.at("must be at least 1", file=str(file), field="runs")
+    if kind in VALIDATION_KINDS:
+        _need(summary, "families" if kind == "hindcast" else "parameters", dict, file, "")
+        return kind
     _check_stats(_need(summary, "metrics", dict, file, ""), file, "metrics")
     if "columns" in summary:
         _check_stats(summary["columns"], file, "columns")
@@ -287,6 +302,8 @@ def load_result(folder: str | Path) -> ResultFolder:
         replay = read_json(replay_file)
         _check_replay(replay, replay_file, len(scenario.get("fire_units", [])))
     runs = nights = None
+    if kind in VALIDATION_KINDS:
+        return _validation_result(path, kind, summary, scenario, replay)
     if kind == "night":
         runs_file = path / "runs.parquet"
         runs = read_table(runs_file, ("run", "leaked", "launched", "value_lost_eur"))
@@ -339,3 +356,27 @@ def _check_grid(nights: dict[str, np.ndarray], file: Path, runs: int, n_nights: 
     pairs = np.unique(np.stack([nights["run"], nights["night"]], axis=1), axis=0)
     if len(pairs) != len(nights["run"]):
         raise InputError.at("repeats a (run, night) pair", file=str(file), field="night")
+
+
+def _validation_result(
+    path: Path, kind: str, summary: dict, scenario: dict, replay: dict | None
+) -> ResultFolder:
+    """A hindcast (nights.parquet: one row per night and family) or a calibration
+    (calibration.json) folder."""
+    if kind == "calibration":
+        calibration = read_json(path / "calibration.json")
+        _need(calibration, "parameters", dict, path / "calibration.json", "")
+        return ResultFolder(path, kind, summary, scenario, replay, None, None, calibration)
+    file = path / "nights.parquet"
+    try:
+        table = pq.read_table(file)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputError.at(f"cannot read: {exc}", file=str(file)) from None
+    missing = [c for c in HINDCAST_COLUMNS if c not in table.column_names]
+    if missing:
+        raise InputError.at("missing column", file=str(file), field=missing[0])
+    nights = {c: table.column(c).to_numpy(zero_copy_only=False) for c in HINDCAST_COLUMNS}
+    nights["neutralised_reported"] = (
+        table.column("neutralised_reported").cast(pa.float64()).fill_null(np.nan).to_numpy()
+    )
+    return ResultFolder(path, kind, summary, scenario, replay, None, nights)

@@ -105,7 +105,10 @@ def histogram(values: np.ndarray, edges: np.ndarray) -> dict[str, Any]:
 
 
 def per_run_totals(result: ResultFolder) -> dict[str, np.ndarray]:
-    """Leakers and value lost per run (over the night, or summed over a campaign's nights)."""
+    """Leakers and value lost per run (over the night, or summed over a campaign's nights;
+    none for a hindcast or calibration)."""
+    if result.kind not in ("night", "campaign"):
+        return {}
     if result.runs is not None:
         return {k: result.runs[k] for k in ("leaked", "value_lost_eur")}
     assert result.nights is not None
@@ -328,6 +331,28 @@ def results_data(
             }
         )
     return items
+
+
+def night_residuals(nights: dict[str, np.ndarray] | None, family: str, color: str) -> list[dict]:
+    """Per-night residuals of a hindcast family as scatter series: reported minus simulated mean
+    neutralised share (y) by night of the window (x), with the 5-95 % range of the runs."""
+    if nights is None:
+        return []
+    days = nights["night"].astype("datetime64[D]")
+    mine = (nights["family"] == family) & np.isfinite(nights["neutralised_reported"])
+    if not mine.any():
+        return []
+    day = (days[mine] - days.min()).astype(np.int64) + 1
+    launched = nights["launched"][mine].astype(float)
+    reported = nights["neutralised_reported"][mine] / launched
+    points = [
+        {"x": int(d), "y": float(r - m / n), "y_low": float(r - hi / n),
+         "y_high": float(r - lo / n)}
+        for d, r, m, lo, hi, n in zip(day, reported, nights["neutralised_sim_mean"][mine],
+                                      nights["neutralised_sim_p05"][mine],
+                                      nights["neutralised_sim_p95"][mine], launched, strict=True)
+    ]  # fmt: skip
+    return [{"name": f"{family} (reported − simulated)", "color": color, "points": points}]
 
 
 PD_BANDS = ((0.1, "#bcd7f0"), (0.5, "#6aa5db"), (0.9, "#1f5fa8"))  # lower edge, colour

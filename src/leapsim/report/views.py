@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from leapsim.report import prepare
 from leapsim.report.load import DECISION_KINDS, ResultFolder
 
 # (metric, title, unit, explanation): the headline tiles, in display order.
@@ -27,6 +28,8 @@ HEADLINE: tuple[tuple[str, str, str, str], ...] = (
     ("shots", "Engagements", "count", "engagements started"),
     ("cost_per_kill_eur", "Cost per kill", "eur", "defender spend per kill"),
 )
+KIND_LABELS = {"night": "one night", "campaign": "campaign", "hindcast": "hindcast",
+               "calibration": "calibration"}  # fmt: skip
 UNITS = {m: u for m, _, u, _ in HEADLINE} | {
     "leak_rate": "pct",
     "launched": "count",
@@ -81,7 +84,7 @@ def result_meta(result: ResultFolder) -> list[tuple[str, str]]:
     scen = s.get("scenario") or {}
     items = [
         ("scenario", str(scen.get("name") or result.scenario.get("name") or "–")),
-        ("kind", "campaign" if result.kind == "campaign" else "one night"),
+        ("kind", KIND_LABELS.get(result.kind, result.kind)),
         ("runs", str(s.get("runs"))),
     ]
     if result.kind == "campaign":
@@ -96,8 +99,8 @@ def result_meta(result: ResultFolder) -> list[tuple[str, str]]:
 
 def headline_view(result: ResultFolder) -> dict[str, Any] | None:
     """Tiles: each headline metric present, and a campaign's sustainability horizon."""
-    if result.kind in DECISION_KINDS:
-        return None
+    if result.kind in DECISION_KINDS or "metrics" not in result.summary:
+        return None  # decision layers, hindcast, calibration: their own views
     metrics = result.summary["metrics"]
     tiles = [
         {"metric": metric, "title": title, "unit": unit, "note": note, "stats": metrics[metric]}
@@ -201,7 +204,7 @@ def campaign_view(result: ResultFolder) -> dict[str, Any] | None:
 
 def statistics_view(result: ResultFolder) -> dict[str, Any] | None:
     """Every ``metrics`` and ``columns`` entry of summary.json."""
-    if result.kind in DECISION_KINDS:
+    if result.kind in DECISION_KINDS or "metrics" not in result.summary:
         return None
     rows = [
         {"name": name, "unit": unit_of(name), "stats": s}
@@ -211,10 +214,128 @@ def statistics_view(result: ResultFolder) -> dict[str, Any] | None:
     return {"rows": rows}
 
 
+FAMILY_COLORS = {"drone": "#2f6db5", "cruise_missile": "#d08c2e", "ballistic_missile": "#c44e52"}
+REPORTED_COLOR = "#222222"
+DATA_CAVEAT = (
+    "Reported figures are official claims of the Air Force Command of the Armed Forces of "
+    "Ukraine (digitised by Petro Ivaniuk, Kaggle piterfm/massive-missile-attacks-on-ukraine), "
+    "not independent measurements; neutralised = destroyed + not reaching the target "
+    "(harmonised across the August 2025 counting change)."
+)
+
+
+def hindcast_view(result: ResultFolder) -> dict[str, Any] | None:
+    """Reported against simulated neutralised shares per month and family (90 % interval over
+    runs), the window figures, per-night residuals and the parameters the runs drew."""
+    if result.kind != "hindcast":
+        return None
+    families = []
+    for name, data in result.summary["families"].items():
+        months = list(data["months"])
+        rows = [m for m in data["months"].values()]
+        color = FAMILY_COLORS.get(name, "#555555")
+        families.append(
+            {
+                "name": name,
+                "label": name.replace("_", " "),
+                "first_month": months[0],
+                "x": list(range(1, len(months) + 1)),
+                "series": [
+                    {
+                        "name": "simulated mean",
+                        "color": color,
+                        "band": "90 % interval",
+                        "mean": [r["simulated_mean"] for r in rows],
+                        "ci_low": [r["simulated_p05"] for r in rows],
+                        "ci_high": [r["simulated_p95"] for r in rows],
+                    },
+                    {
+                        "name": "reported",
+                        "color": REPORTED_COLOR,
+                        "dash": True,
+                        "mean": [r["reported"] for r in rows],
+                    },
+                ],
+                "rows": [
+                    [
+                        month,
+                        m["nights"],
+                        m["launched"],
+                        fmt_share(m["reported"]),
+                        f"{fmt_share(m['simulated_mean'])} ({fmt_share(m['simulated_p05'])} – "
+                        f"{fmt_share(m['simulated_p95'])})",
+                        f"{m['error_pp']:+.1f}",
+                        "yes" if m["inside_90"] else "no",
+                    ]
+                    for month, m in data["months"].items()
+                ],
+                "window": data["window"],
+                "errors": data["errors"],
+                "residuals": prepare.night_residuals(result.nights, name, color),
+            }
+        )
+    parameters = result.summary.get("parameter_draws") or {}
+    return {
+        "families": families,
+        "caveat": DATA_CAVEAT,
+        "parameters": [
+            [n, fmt_share(p["median"], 3), f"{p['p05']:.3f} – {p['p95']:.3f}", str(p["draws"])]
+            for n, p in parameters.items()
+        ],
+    }
+
+
+def calibration_view(result: ResultFolder) -> dict[str, Any] | None:
+    """Calibrated parameters with their 90 % credible intervals, the fit and diagnostics."""
+    if result.kind != "calibration" or result.calibration is None:
+        return None
+    cal = result.calibration
+    fit = cal.get("fit", {})
+    reported = fit.get("reported_share", {})
+    emulated = fit.get("emulated_share_at_median", {})
+    design = fit.get("design_share_range", {})
+    holdout = (cal.get("emulator") or {}).get("holdout", {})
+    concentration = cal.get("nuisance_concentration", {})
+    sampler = cal.get("sampler", {})
+    return {
+        "caveat": DATA_CAVEAT,
+        "window": cal.get("window", {}),
+        "parameters": [
+            [
+                n,
+                f"{p['value']:.3f}",
+                f"{p['p05']:.3f} – {p['p95']:.3f}",
+                f"{p['prior'][0]:g} – {p['prior'][1]:g}",
+                f"{p['sd']:.3f}",
+            ]
+            for n, p in cal["parameters"].items()
+        ],
+        "fit_rows": [
+            [
+                f,
+                fmt_share(reported[f]),
+                fmt_share(emulated.get(f)),
+                " – ".join(fmt_share(v) for v in design.get(f, [])),
+                f"{(holdout.get(f) or {}).get('window_rmse_pp', float('nan')):.2f}",
+                f"{(concentration.get(f) or {}).get('median', float('nan')):.0f}",
+            ]
+            for f in reported
+        ],
+        "correlation": cal.get("correlation", {}),
+        "sampler": sampler,
+        "lost": cal.get("locationally_lost_check", {}),
+    }
+
+
+def fmt_share(value: float | None, digits: int = 3) -> str:
+    """A share (0-1) as text, ``n/a`` if missing."""
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
 def comparison_view(labels: list[str], results: list[ResultFolder]) -> dict[str, Any] | None:
     """Headline statistics side by side, relative change of each mean against the first result
     (night and campaign results only)."""
-    if any(r.kind in DECISION_KINDS for r in results):
+    if any(r.kind not in ("night", "campaign") for r in results):
         return None
     base = results[0].summary["metrics"]
     rows = []
@@ -246,6 +367,8 @@ from leapsim.report.warning_view import warning_view  # noqa: E402
 
 RESULT_VIEWS: tuple[View, ...] = (
     View("views/headline.html.j2", headline_view),
+    View("views/hindcast.html.j2", hindcast_view),
+    View("views/calibration.html.j2", calibration_view),
     View("views/map.html.j2", map_view),
     View("views/night.html.j2", night_view),
     View("views/campaign.html.j2", campaign_view),

@@ -1,7 +1,19 @@
-"""WGS84 latitude/longitude/height ↔ local East-North-Up metres about an origin (pyproj).
+"""WGS84 latitude/longitude/height ↔ local (east, north, up) metres about an origin (pyproj).
 
-The transformation is exact (geodetic → ECEF → topocentric, PROJ ``cart`` and ``topocentric``
-operations), so ranges computed in ENU are true slant ranges to well under a metre at 1,000 km.
+Two horizontal frames, chosen per scenario (``frame:``):
+
+* ``tangent_plane`` (default): the exact WGS84 topocentric frame (geodetic → ECEF →
+  topocentric, PROJ ``cart`` and ``topocentric``). The engine keeps east and north of points at
+  zero height, i.e. their orthographic projection on the tangent plane: ground distances are
+  shortened towards the edge (radial scale ``cos(d/R)``), by 0.05 % at 200 km from the origin,
+  0.5 % at 650 km and 2 % at 1,300 km.
+* ``azimuthal_equidistant``: PROJ ``aeqd`` on the WGS84 ellipsoid. Distances and bearings from
+  the origin are exact (geodesic); the scale across the radius is ``(d/R)/sin(d/R)``, so other
+  ground distances are too long by at most 0.17 % within 650 km and 0.7 % at 1,300 km. This is
+  the frame of theatre-wide scenarios (``builtin:ukraine_2025``); ``docs/engine.md`` gives the
+  measured residuals.
+
+Height is the height above the ellipsoid in both frames (the third coordinate of ``to_enu``).
 """
 
 from __future__ import annotations
@@ -11,23 +23,36 @@ from functools import cached_property
 import numpy as np
 from pyproj import Transformer
 
+from leapsim.scenario.models import FRAMES, FrameName
+
 
 class LocalFrame:
-    """Local ENU frame with its origin on the WGS84 ellipsoid at ``(lat0, lon0)`` (degrees)."""
+    """Local frame with its origin on the WGS84 ellipsoid at ``(lat0, lon0)`` (degrees)."""
 
-    def __init__(self, lat0: float, lon0: float):
+    def __init__(self, lat0: float, lon0: float, projection: FrameName = "tangent_plane"):
+        if projection not in FRAMES:
+            raise ValueError(f"unknown frame {projection!r}; expected one of {FRAMES}")
         self.lat0 = float(lat0)
         self.lon0 = float(lon0)
+        self.projection = projection
 
     @cached_property
     def _forward(self) -> Transformer:
-        pipeline = (
-            "+proj=pipeline "
-            "+step +proj=axisswap +order=2,1 "
-            "+step +proj=unitconvert +xy_in=deg +xy_out=rad "
-            "+step +proj=cart +ellps=WGS84 "
-            f"+step +proj=topocentric +ellps=WGS84 +lat_0={self.lat0} +lon_0={self.lon0} +h_0=0"
-        )
+        if self.projection == "azimuthal_equidistant":
+            pipeline = (
+                "+proj=pipeline "
+                "+step +proj=axisswap +order=2,1 "
+                "+step +proj=unitconvert +xy_in=deg +xy_out=rad "
+                f"+step +proj=aeqd +ellps=WGS84 +lat_0={self.lat0} +lon_0={self.lon0}"
+            )
+        else:
+            pipeline = (
+                "+proj=pipeline "
+                "+step +proj=axisswap +order=2,1 "
+                "+step +proj=unitconvert +xy_in=deg +xy_out=rad "
+                "+step +proj=cart +ellps=WGS84 "
+                f"+step +proj=topocentric +ellps=WGS84 +lat_0={self.lat0} +lon_0={self.lon0} +h_0=0"
+            )
         return Transformer.from_pipeline(pipeline)
 
     def to_enu(
@@ -49,6 +74,7 @@ class LocalFrame:
         return np.stack([np.asarray(lat), np.asarray(lon), np.asarray(h)], axis=-1)
 
     def point_at(self, bearing_deg: float, distance_m: float) -> np.ndarray:
-        """ENU ground point at a bearing (degrees clockwise from north) and ground distance."""
+        """ENU ground point at a bearing (degrees clockwise from north) and ground distance
+        (exactly the geodesic point in the azimuthal equidistant frame)."""
         bearing = np.deg2rad(bearing_deg)
         return np.array([distance_m * np.sin(bearing), distance_m * np.cos(bearing), 0.0])

@@ -17,8 +17,10 @@ from leapsim.scenario.loader import (
     validate_model,
 )
 from leapsim.scenario.models import Catalogue, Scenario
+from leapsim.scenario.parameters import parameter_problems
+from leapsim.scenario.timeline import timeline_problems
 
-BUILTIN_SCENARIOS = ("rzeszow_legacy", "rzeszow_leap")
+BUILTIN_SCENARIOS = ("rzeszow_legacy", "rzeszow_leap", "ukraine_2025")
 
 
 @dataclass(frozen=True)
@@ -42,9 +44,12 @@ def resolve_scenario_data(data: dict, smap: SourceMap, file: str) -> ResolvedSce
     scenario = validate_model(Scenario, data, smap, file)
     catalogue = merge_catalogues(builtin_catalogue(), scenario.catalogue)
     problems = _reference_problems(scenario, catalogue, smap, file)
+    resolved = ResolvedScenario(scenario, catalogue, file)
+    problems += timeline_problems(scenario, lambda loc: smap.locate(loc, file))
+    problems += parameter_problems(resolved, lambda loc: smap.locate(loc, file))
     if problems:
         raise InputError(problems)
-    return ResolvedScenario(scenario, catalogue, file)
+    return resolved
 
 
 def builtin_scenario(name: str) -> ResolvedScenario:
@@ -82,6 +87,17 @@ def _reference_problems(
     if len(site_names) != len(scenario.sites):
         where, line = smap.locate(("sites",), file)
         problems.append(Problem("site names must be unique", file=where, line=line, field="sites"))
+    raid_names = [raid.name for raid in scenario.raids if raid.name]
+    if len(set(raid_names)) != len(raid_names):
+        where, line = smap.locate(("raids",), file)
+        problems.append(Problem("raid names must be unique", file=where, line=line, field="raids"))
+    if scenario.replay is not None:
+        for i, stream in enumerate(scenario.replay.streams):
+            for key in ("raids", "decoy_raids"):
+                for name in getattr(stream, key):
+                    check(
+                        name, dict.fromkeys(raid_names), "raid", ("replay", "streams", i, key, name)
+                    )
     for i, raid in enumerate(scenario.raids):
         check(raid.threat, catalogue.threat_types, "threat type", ("raids", i, "threat"))
         for target in raid.targets or {}:

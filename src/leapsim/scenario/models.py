@@ -7,6 +7,7 @@ only: :mod:`leapsim.scenario.compile` turns them into arrays for the engine.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -16,6 +17,8 @@ THREAT_FAMILIES: tuple[str, ...] = ("drone", "decoy", "cruise_missile", "ballist
 EffectorKind = Literal["missile", "gun", "interceptor_drone", "laser", "ew"]
 SensorKind = Literal["radar", "acoustic", "eo_ir", "rf"]
 AllocationPolicyName = Literal["cost_aware", "max_pk", "wta"]
+FrameName = Literal["tangent_plane", "azimuthal_equidistant"]  # see leapsim.scenario.geo
+FRAMES: tuple[str, ...] = ("tangent_plane", "azimuthal_equidistant")
 
 Latitude = Annotated[float, Field(ge=-90.0, le=90.0, description="WGS84 latitude, degrees")]
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0, description="WGS84 longitude, degrees")]
@@ -200,6 +203,9 @@ class Raid(StrictModel):
     """``count`` threats of one type launched uniformly over ``[start_s, start_s + spread_s]``."""
 
     threat: str
+    name: str | None = Field(
+        default=None, description="Label; the hindcast `replay` section refers to raids by it."
+    )
     count: int = Field(ge=0, le=100_000)
     launch: Launch
     start_s: float = Field(default=0.0, ge=0, le=7 * 86_400)
@@ -230,6 +236,99 @@ class Sensing(StrictModel):
     mode: Literal["detection", "tracked"] = "detection"
 
 
+class FireUnitChange(StrictModel):
+    """New values for every fire unit of one named placement, from a timeline date on."""
+
+    count: int | None = Field(default=None, ge=0, le=1000, description="Units (0: withdrawn).")
+    magazine: int | None = Field(
+        default=None, ge=0, le=10**9, description="Ready rounds per unit at dusk."
+    )
+    reserve_rounds: int | None = Field(
+        default=None, ge=0, le=10**9, description="Rounds on site for reloads."
+    )
+
+
+class TimelineEntry(StrictModel):
+    """A dated, sourced change of the defence: placements change or enter service on ``date``."""
+
+    date: dt.date = Field(description="First night (evening date) the change applies to.")
+    source: str = Field(min_length=3, description="Citation (title, URL, date) or 'estimate: …'.")
+    fire_units: dict[str, FireUnitChange] = Field(
+        default_factory=dict, description="Placement name → its new count, magazine or reserve."
+    )
+    add_fire_units: list[FireUnitPlacement] = Field(
+        default_factory=list, description="Placements that enter service on this date."
+    )
+
+
+class CalibrationParameter(StrictModel):
+    """A free parameter of `leapsim calibrate`: one value written into catalogue fields."""
+
+    name: str = Field(
+        min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Parameter name."
+    )
+    prior: tuple[float, float] = Field(description="Uniform prior range [low, high].")
+    sets: list[str] = Field(
+        min_length=1,
+        description=(
+            "Catalogue fields that take the value: `effector_types.NAME.pk.FAMILY` or "
+            "`effector_types.NAME.FIELD` (also threat_types, sensor_types)."
+        ),
+    )
+    source: str = Field(min_length=3, description="Why this prior range (citation or estimate).")
+
+    @model_validator(mode="after")
+    def _check_prior(self) -> CalibrationParameter:
+        if not self.prior[0] < self.prior[1]:
+            raise ValueError("prior must be [low, high] with low < high")
+        return self
+
+
+class Calibration(StrictModel):
+    """Free parameters (at most 8) and, once calibrated, a posterior sample of their values."""
+
+    parameters: list[CalibrationParameter] = Field(
+        min_length=1, max_length=8, description="The free parameters (at most 8)."
+    )
+    posterior: list[list[float]] = Field(
+        default_factory=list,
+        max_length=10_000,
+        description="Posterior draws (one value per parameter each), written by calibrate.",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Calibration:
+        names = [p.name for p in self.parameters]
+        if len(set(names)) != len(names):
+            raise ValueError("parameter names must be unique")
+        if any(len(draw) != len(names) for draw in self.posterior):
+            raise ValueError(f"every posterior draw needs {len(names)} values")
+        return self
+
+
+class ReplayStream(StrictModel):
+    """Where a night's reported launches of some weapon components go among the raids."""
+
+    components: list[str] = Field(
+        min_length=1, description="Report weapon names (`model` components), case-insensitive."
+    )
+    raids: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        min_length=1, description="Raid name → relative weight of this stream's launches."
+    )
+    decoy_raids: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict,
+        description="Raids taking the decoys among these launches (the Shahed-type count).",
+    )
+
+
+class Replay(StrictModel):
+    """How `leapsim hindcast` turns a reported night into the scenario's raid counts."""
+
+    streams: list[ReplayStream] = Field(
+        min_length=1, description="Report weapons → raids; every reported weapon must be mapped."
+    )
+
+
 class Scenario(StrictModel):
     """A defended area, its defence and one night's raid."""
 
@@ -250,4 +349,17 @@ class Scenario(StrictModel):
     sensing: Sensing = Field(default_factory=Sensing)
     catalogue: Catalogue = Field(
         default_factory=Catalogue, description="Extra types; they extend the built-in catalogue."
+    )
+    frame: FrameName = Field(
+        default="tangent_plane",
+        description="Horizontal frame: tangent_plane, or azimuthal_equidistant for a theatre.",
+    )
+    timeline: list[TimelineEntry] = Field(
+        default_factory=list, description="Dated changes of the defence (hindcasts)."
+    )
+    calibration: Calibration | None = Field(
+        default=None, description="Free parameters of `leapsim calibrate`."
+    )
+    replay: Replay | None = Field(
+        default=None, description="How `leapsim hindcast` maps reported launches to raids."
     )

@@ -67,6 +67,8 @@ class NightTable:
     decoys_known: np.ndarray  # bool per night
     rows_national: int
     rows_regional_used: int
+    used_rows: np.ndarray  # int64 index (into the report rows) of every row counted above
+    used_night: np.ndarray  # int64 night index of each of those rows
     rows_regional_dropped: int
     rows_without_launched: int
     outcomes_before_change: DroneOutcomes
@@ -117,6 +119,7 @@ def group_nights(
     shahed_rows = national & np.isin(fam, [FAMILIES.index("drone"), FAMILIES.index("decoy")])
     counts = {"shahed_type": _sum_by_night(idx[shahed_rows], launched[shahed_rows], n)}
     regional_used = 0
+    used = shahed_rows.copy()
     regional_candidates = inside & ~rows.national & ~rows.uav
     for key in MISSILE_FAMILIES:
         code = FAMILIES.index(key)
@@ -126,6 +129,7 @@ def group_nights(
         reg = regional_candidates & (fam == code)
         reg &= ~has_national[np.clip(idx, 0, n - 1)]
         regional_used += int(reg.sum())
+        used |= nat | reg
         counts[key] = total + _sum_by_night(idx[reg], launched[reg], n)
     counts = {k: np.rint(v).astype(np.int64) for k, v in counts.items()}
 
@@ -154,6 +158,8 @@ def group_nights(
         decoys_known=known,
         rows_national=int(national.sum()),
         rows_regional_used=regional_used,
+        used_rows=np.flatnonzero(used),
+        used_night=idx[used],
         rows_regional_dropped=int(regional_in_window.sum()) - regional_used,
         rows_without_launched=int((~has_count & (night >= start) & (night <= end)).sum()),
         outcomes_before_change=outcomes(night < COUNTING_CHANGE),

@@ -53,6 +53,7 @@ class ReportRows:
     not_reach_goal: np.ndarray  # float64
     is_shahed: np.ndarray  # float64
     unmapped_models: tuple[str, ...]  # model names not in the family table (counted as "other")
+    columns: tuple[str, ...] = ()  # the header of the file
 
     def __len__(self) -> int:
         return int(self.line.size)
@@ -233,4 +234,5 @@ def read_reports(path: str | os.PathLike[str]) -> ReportRows:
         not_reach_goal=np.asarray(numbers["not_reach_goal"], dtype=np.float64),
         is_shahed=np.asarray(numbers["is_shahed"], dtype=np.float64),
         unmapped_models=tuple(sorted(unmapped)),
+        columns=tuple(header),
     )

@@ -272,7 +272,7 @@
           if (s.mean[i] === null) return;
           tip(el("circle", { cx: x(v), cy: y(s.mean[i]), r: 2.6, fill: s.color }, svg),
             s.name + ", " + xLabel + " " + v + ": " + fmt(s.mean[i], unit) +
-            (s.ci_low ? " (95 % CI " + fmt(s.ci_low[i], unit) + " – " + fmt(s.ci_high[i], unit) + ")" : ""));
+            (s.ci_low ? " (" + (s.band || "95 % CI") + " " + fmt(s.ci_low[i], unit) + " – " + fmt(s.ci_high[i], unit) + ")" : ""));
         });
       }
     }
