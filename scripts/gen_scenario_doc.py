@@ -104,7 +104,6 @@ MEANING: dict[tuple[str, str], str] = {
     ("Doctrine", "max_shots_per_threat"): "Engagements allowed on one threat (jamming excepted).",
     ("Doctrine", "shoot_look_shoot"): "Wait for each engagement's outcome before the next one.",
     ("Doctrine", "cost_rules"): "Cost rules; an engagement must pass all of them.",
-    ("Doctrine", "wta_iterations"): "Search iterations per epoch of the `wta` policy.",
     ("Sensing", "mode"): (
         "`detection`: a threat is known from its first detection on; `tracked`: only while a "
         "confirmed track holds it (see docs/tracking.md)."

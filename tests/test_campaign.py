@@ -32,7 +32,7 @@ from leapsim.campaign.production import (
 from leapsim.campaign.simulate import LEAKAGE, scenario_raid_counts, unit_losses
 from leapsim.campaign.stocks import apportion, layer_dry, refill
 from leapsim.engine import NightParams, compile_scenario
-from leapsim.engine.night import KILLED, LEAKED
+from leapsim.engine.codes import KILLED, LEAKED
 from leapsim.experiments import CampaignTask, Checkpoint, LocalExecutor, Study, nightly, run_study
 from leapsim.experiments.campaign_store import campaign_summary, horizon_stats, run_totals
 from leapsim.scenario import load_scenario

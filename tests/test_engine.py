@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from leapsim.c2.policies import cost_aware_policy, max_pk_policy
-from leapsim.engine import compile_scenario, night_metrics, simulate_night
-from leapsim.engine.night import FATES, OUTCOMES
+from leapsim.c2.allocation import Assignment
+from leapsim.c2.policies import cost_aware_policy, make_policy, max_pk_policy
+from leapsim.engine import NightRun, compile_scenario, night_metrics, simulate_night
+from leapsim.engine.codes import FATES, OUTCOMES
 from leapsim.scenario import builtin_scenario
 from leapsim.seeds import run_rng
 from scenario_factory import ORIGIN, compile_dict, one_site_scenario
@@ -175,26 +176,101 @@ def test_jammers_do_not_count_against_shots_and_never_double_up(tmp_path):
             assert np.count_nonzero(~jam & (eng["threat"] == k)) <= 1  # max_shots_per_threat
 
 
-def test_cost_aware_holds_fire_for_a_cheaper_later_layer(tmp_path):
-    """A EUR 100k missile unit reaches the threat first; a gun at EUR 10 per engagement gets a
-    full engagement later. cost_aware leaves the threat to the gun; max_pk fires the missile."""
-    data = one_site_scenario(doctrine={"max_shots_per_threat": 1})
-    data["catalogue"]["effector_types"]["test_missile"] = {
-        **data["catalogue"]["effector_types"]["test_gun"],
+@pytest.mark.parametrize(
+    ("doctrine", "gun", "missile_fires"),
+    [
+        ({}, {}, False),
+        # the gun's nominal Pk 0.5 is below the doctrine's bar: no reason to hold
+        ({"hold_min_pk": 0.6}, {}, True),
+        # EUR 60k per gun kill against 111k for the missile: not twice as cheap, 1.5 times is
+        ({}, {"cost_per_round_eur": 30_000}, True),
+        ({"hold_for_cheaper": 1.5}, {"cost_per_round_eur": 30_000}, False),
+        # Pk 0.5·(1 − 0.4·f) at a fraction f of the range: 0.4 at f = 0.5, 0.5 at f = 0
+        ({}, {"pk_range_falloff": 0.4}, True),
+        ({"hold_range_fraction": 0.0}, {"pk_range_falloff": 0.4}, False),
+    ],
+)
+def test_cost_aware_holds_fire_for_a_cheaper_later_layer(tmp_path, doctrine, gun, missile_fires):
+    """A EUR 100k missile unit (Pk 0.9) reaches the threat first; a gun gets a full engagement
+    later. cost_aware leaves the threat to the gun when the doctrine's numbers say the gun is
+    likely enough to kill and cheap enough per kill; max_pk always fires the missile."""
+    data = one_site_scenario(doctrine={"max_shots_per_threat": 1, **doctrine})
+    effectors = data["catalogue"]["effector_types"]
+    effectors["test_missile"] = {
+        **effectors["test_gun"],
         "kind": "missile",
         "cost_per_round_eur": 100_000,
         "pk": {"drone": 0.9},
     }
-    data["catalogue"]["effector_types"]["test_gun"]["max_range_m"] = 3000
+    effectors["test_gun"].update(max_range_m=3000, **gun)
     data["fire_units"].append({"type": "test_missile", **ORIGIN, "nation": "PL"})
     params = compile_dict(tmp_path, data)
     missile = params.effector_types.names.index("test_missile")
-    for policy, missile_fires in ((cost_aware_policy, False), (max_pk_policy, True)):
+    cost_aware = make_policy("cost_aware", params.doctrine)
+    for policy, fires in ((cost_aware, missile_fires), (max_pk_policy, True)):
         for run in range(3):
             outcome = simulate_night(params, run_rng(21, run), policy=policy)
             shooters = params.unit_type[outcome.engagements["unit"]]
             assert shooters.size == 1
-            assert (shooters[0] == missile) == missile_fires
+            assert (shooters[0] == missile) == fires
+
+
+def test_a_python_policy_sees_the_same_epochs_as_the_compiled_one():
+    """A policy the loop calls back from Python (DECIDE/APPLY) that answers like a compiled one
+    gives the same night, engagement for engagement; its answers are checked."""
+    params = compile_scenario(builtin_scenario("rzeszow_leap"))
+    asked = []
+
+    def via_python(compiled):
+        def policy(problem, rng):
+            asked.append(problem.n_units)
+            return compiled(problem, rng)
+
+        return policy
+
+    for compiled in (cost_aware_policy, make_policy("wta", params.doctrine)):
+        inside = simulate_night(params, run_rng(5, 0), policy=compiled)
+        outside = simulate_night(params, run_rng(5, 0), policy=via_python(compiled))
+        assert asked
+        np.testing.assert_array_equal(inside.fate, outside.fate)
+        for key, column in inside.engagements.items():
+            np.testing.assert_array_equal(column, outside.engagements[key], err_msg=key)
+
+
+def test_a_night_stepped_decision_by_decision(tmp_path):
+    """NightRun hands back every epoch that needs an answer; answering each like cost_aware
+    gives cost_aware's night. Steps out of order are refused."""
+    params = compile_dict(tmp_path, one_site_scenario(count=4, raid={"spread_s": 300}))
+    rng = run_rng(3, 0)
+    run = NightRun(params, rng)
+    with pytest.raises(RuntimeError):
+        run.outcome()
+    epochs = []
+    while (problem := run.next_decision()) is not None:
+        epochs.append(run.time_s)
+        with pytest.raises(RuntimeError):
+            run.next_decision()
+        run.decide(cost_aware_policy(problem, rng))
+    assert len(epochs) >= 4 and epochs == sorted(epochs)
+    with pytest.raises(RuntimeError):
+        run.decide(Assignment.empty())
+    compiled = simulate_night(params, run_rng(3, 0), policy=cost_aware_policy)
+    stepped = run.outcome()
+    np.testing.assert_array_equal(stepped.fate, compiled.fate)
+    for key, column in compiled.engagements.items():
+        np.testing.assert_array_equal(stepped.engagements[key], column, err_msg=key)
+
+
+def test_a_python_policy_answer_is_checked(tmp_path):
+    """An answer that breaks the epoch's limits stops the night with a clear error."""
+
+    def reckless(problem, rng):
+        many = np.zeros(problem.n_units * 100, np.int64)
+        return Assignment(many, many)
+
+    params = compile_dict(tmp_path, one_site_scenario(count=3))
+    with pytest.raises(ValueError, match="allocation policy exceeded"):
+        simulate_night(params, run_rng(1, 0), policy=reckless)
 
 
 # --- determinism -------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leapsim.engine import night_metrics, simulate_night
+from leapsim.engine.codes import FATES, OUTCOMES
 from leapsim.engine.kinematics import position_at_time
-from leapsim.engine.night import FATES, OUTCOMES
 from leapsim.engine.params import EFFECTOR_KINDS
 from leapsim.scenario import builtin_catalogue
 from leapsim.seeds import run_rng

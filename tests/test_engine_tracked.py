@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from leapsim.engine import night_metrics, simulate_night
-from leapsim.engine.night import FATES, OUTCOMES
+from leapsim.engine.codes import FATES, OUTCOMES
 from leapsim.engine.params import DEFAULT_ACQUISITION_BASKET_M
 from leapsim.engine.replay import EVENT_KINDS, event_log, replay
 from leapsim.errors import InputError

@@ -152,13 +152,23 @@ def test_campaign_curves_agree_with_summary(campaign):
 
 
 def test_t_interval_matches_hand_computation():
-    out = t_interval(np.array([[1.0], [2.0], [3.0], [4.0], [5.0]]))
+    out = t_interval(np.array([[1.0], [2.0], [3.0], [4.0], [5.0]]), "leaked")
     half = 2.7764451051977987 * math.sqrt(2.5) / math.sqrt(5)  # t(0.975, 4) s / sqrt(n)
     assert out["mean"] == [3.0]
     assert out["ci_low"][0] == pytest.approx(3 - half, rel=1e-5)
     assert out["ci_high"][0] == pytest.approx(3 + half, rel=1e-5)
     fixture = stat(np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
     assert out["ci_low"][0] == pytest.approx(fixture["ci_low"], rel=1e-5)
+
+
+def test_t_interval_stays_in_the_column_domain_and_skips_nans():
+    """Per night (columns): a count's interval stops at 0, a rate's at 0 and 1; a night with
+    one finite value has no interval; NaN runs are left out, as in summary.json."""
+    counts = t_interval(np.array([[0.0, 9.0, 4.0], [1.0, 0.0, np.nan]]), "leaked")
+    assert counts["mean"] == [0.5, 4.5, 4.0]
+    assert counts["ci_low"] == [0.0, 0.0, None] and counts["ci_high"][2] is None
+    rates = t_interval(np.array([[0.1], [0.9]]), "leak_rate")
+    assert (rates["ci_low"], rates["ci_high"]) == ([0.0], [1.0])
 
 
 def test_histogram_edges_cover_the_data():

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from leapsim.c2.allocation import AllocationProblem
-from leapsim.c2.wta_policy import make_wta_policy, wta_problem
+from leapsim.c2.policies import make_wta_policy
+from leapsim.c2.wta_policy import wta_problem
 
 
 def epoch(rng: np.random.Generator, units: int = 12, threats: int = 80) -> AllocationProblem:
@@ -86,7 +87,7 @@ def test_value_and_cost_trade_off():
     assert len(policy(single(2e6), np.random.default_rng(0))) == 0
     # a threat already almost surely killed in flight is not worth a new shot
     p = single(5e5)
-    p = AllocationProblem(**{**p.__dict__, "survival_in_flight": np.array([0.1])})
+    p = p._replace(survival_in_flight=np.array([0.1]))
     assert len(policy(p, np.random.default_rng(0))) == 0
 
 
@@ -96,7 +97,7 @@ def test_empty_epochs():
     empty = epoch(rng, units=0, threats=5)
     assert len(policy(empty, rng)) == 0
     none_free = epoch(rng)
-    none_free = AllocationProblem(**{**none_free.__dict__, "capacity": np.zeros(12, np.int64)})
+    none_free = none_free._replace(capacity=np.zeros(12, np.int64))
     assert len(policy(none_free, rng)) == 0
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
 from leapsim.c2.wta import WTAProblem, read_instance, solve
+from leapsim.c2.wta import _kernels as K
 from leapsim.c2.wta.bound import relaxation_bound
 from leapsim.c2.wta.io import BEST_KNOWN
 from leapsim.c2.wta.milp import solve_milp
-from leapsim.c2.wta.search import layered_counts
+from leapsim.c2.wta.search import build_instance, layered_counts, search
 from wta_helpers import random_problem, solved_cases
 
 CASES = [
@@ -163,3 +166,59 @@ def test_degenerate_instances(method):
             sol = solve(problem, method=method, time_limit=1.0, iterations=20, workers=workers)
             assert sol.objective == pytest.approx(expected)
             assert sol.counts.sum() == 0
+
+
+def test_enumerated_optimum_is_the_brute_force_optimum(cases):
+    """The policy's exact bound equals the optimum wherever the enumeration is small enough."""
+    for problem, f_opt, _ in cases:
+        inst = build_instance(problem, None)
+        assert K.enumerated_optimum(inst, 10**6) == pytest.approx(f_opt, rel=1e-12, abs=1e-12)
+        assert K.enumerated_optimum(inst, 1) == -np.inf  # too large for one leaf: no bound
+
+
+def test_search_stops_when_the_bound_proves_its_best_optimal(cases):
+    """With the optimum as lower bound the search runs no iteration once its best reaches it,
+    and returns exactly what the full budget returns."""
+    for problem, f_opt, _ in cases:
+        full = search(problem, time_limit=None, iterations=400, seed=3)
+        if full.objective > f_opt + 1e-9:
+            continue  # the descent alone missed the optimum: the bound cannot stop it early
+        bound = K.enumerated_optimum(build_instance(problem, None), 10**6)
+        proven = search(problem, time_limit=None, iterations=400, seed=3, lower_bound=bound)
+        assert proven.iterations < 400
+        np.testing.assert_array_equal(proven.counts, full.counts)
+
+
+def test_auto_stops_at_a_proven_optimum(monkeypatch):
+    """A 1×1 instance: the configuration LP's bound proves the search's first answer optimal,
+    so neither the search's iterations nor the MILP use the time limit."""
+    solve_module = importlib.import_module(
+        "leapsim.c2.wta.solve"
+    )  # the package's `solve` is the function
+    ran: list[int] = []
+    real_search = solve_module.search
+
+    def counting_search(*args, **kwargs):
+        result = real_search(*args, **kwargs)
+        ran.append(result.iterations)
+        return result
+
+    def no_milp(*args, **kwargs):
+        raise AssertionError("the MILP ran although the bound proves the solution optimal")
+
+    monkeypatch.setattr(solve_module, "search", counting_search)
+    monkeypatch.setattr(solve_module, "solve_milp", no_milp)
+    problem = WTAProblem(values=[10.0], p=[[0.7]], availability=[1], cost=[1.0])
+    sol = solve(problem, time_limit=60.0)
+    assert ran == [0]
+    assert sol.objective == pytest.approx(10.0 * 0.3 + 1.0)
+    assert sol.gap == 0.0
+
+
+def test_compiled_seeding_matches_numpy_seed_sequence():
+    """The compiled wta policy seeds each epoch's search like the Python search does."""
+    rng = np.random.default_rng(0)
+    seeds = [0, 1, 2**32 - 1, 2**32, 2**63 - 2, *rng.integers(0, 2**63 - 1, 500).tolist()]
+    for seed in seeds:
+        want = np.random.SeedSequence(seed).generate_state(1, dtype=np.uint64)
+        np.testing.assert_array_equal(K.rng_from_seed(seed), want)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 
-@dataclass(frozen=True)
-class AllocationProblem:
-    """Candidate engagements at one decision epoch (U fire units × T threats).
+class AllocationProblem(NamedTuple):
+    """Candidate engagements at one decision epoch (U fire units × T threats); a named tuple, so
+    that compiled policies take it as it is.
 
     Attributes:
         pk: (U, T) kill probability of one engagement of unit u on threat t (all its rounds);
@@ -51,6 +52,24 @@ class AllocationProblem:
     @property
     def n_threats(self) -> int:
         return int(self.pk.shape[1])
+
+    def normalized(self) -> AllocationProblem:
+        """The same problem with the dtypes compiled policies take (C-contiguous float64, bool
+        and int64 arrays; no ``later_cost_per_kill`` becomes inf everywhere)."""
+        later = self.later_cost_per_kill
+        return AllocationProblem(
+            pk=np.ascontiguousarray(self.pk, dtype=np.float64),
+            feasible=np.ascontiguousarray(self.feasible, dtype=np.bool_),
+            engagement_cost=np.ascontiguousarray(self.engagement_cost, dtype=np.float64),
+            capacity=np.ascontiguousarray(self.capacity, dtype=np.int64),
+            threat_value=np.ascontiguousarray(self.threat_value, dtype=np.float64),
+            threat_cost=np.ascontiguousarray(self.threat_cost, dtype=np.float64),
+            survival_in_flight=np.ascontiguousarray(self.survival_in_flight, dtype=np.float64),
+            max_new_shots=np.ascontiguousarray(self.max_new_shots, dtype=np.int64),
+            later_cost_per_kill=np.full(self.n_threats, np.inf)
+            if later is None
+            else np.ascontiguousarray(later, dtype=np.float64),
+        )
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ from leapsim.campaign.config import CampaignConfig
 from leapsim.campaign.plan import CampaignPlan
 from leapsim.campaign.stocks import apportion, layer_dry, refill
 from leapsim.engine import TOTAL_METRICS, NightParams, night_metrics, simulate_night
-from leapsim.engine.night import LEAKED, NightOutcome
+from leapsim.engine.codes import LEAKED
+from leapsim.engine.night import NightOutcome
 from leapsim.seeds import run_rng
 from leapsim.threats import FAMILIES, ThreatModel, sample_raids
 

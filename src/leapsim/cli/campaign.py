@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from leapsim.cli.app import app
-from leapsim.cli.console import console
+from leapsim.cli.console import console, err_console
 from leapsim.cli.run import _cell, json_summary, resolve_scenario, summary_table
 from leapsim.cli.study import check_runs, execute, remove_partial
 from leapsim.errors import InputError
@@ -104,7 +104,11 @@ def campaign(
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
     executor: Annotated[
-        str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
+        str | None,
+        typer.Option(
+            help="local (default) or dask://HOST:PORT of a Dask scheduler; ?wait=SECONDS: how long "
+            "it may have no worker (default 30; docs/experiments.md)."
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Results folder (nights.parquet, summary.json, …).")
@@ -149,11 +153,14 @@ def campaign(
     else:
         summary = write_campaign_results(out, result, resolved, config_file)
         remove_partial(out)
+    page = None
     if report and out is not None:
         from leapsim.report import write_report
 
-        write_report([out], out / "report.html")
+        page = write_report([out], out / "report.html")
     if as_json:
+        if page is not None:
+            err_console.print(f"report: {page}", highlight=False)
         print(json.dumps(campaign_json(summary)))
         return
     console.print(summary_table({f"{params.name} ({settings.pooling} pooling)": summary}))
@@ -170,5 +177,6 @@ def campaign(
             + ", ".join(summary["families"]["unmodelled"])
         )
     where = f"; results in {out}" if out else ""
+    where += f"; report: {page}" if page else ""
     elapsed = time.perf_counter() - started
-    console.print(f"{runs} runs × {nights} nights in {elapsed:.1f} s{where}")
+    console.print(f"{runs} runs × {nights} nights in {elapsed:.1f} s{where}", soft_wrap=True)

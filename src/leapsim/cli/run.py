@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from leapsim.cli.app import app
-from leapsim.cli.console import console
+from leapsim.cli.console import console, err_console
 from leapsim.cli.study import check_runs, execute, remove_partial
 from leapsim.errors import InputError
 
@@ -75,6 +75,8 @@ def _fmt(value: float | None, style: str) -> str:
 
 
 def _cell(stats: dict, style: str) -> str:
+    if stats["mean"] is not None and stats["ci_low"] is None:
+        return f"{_fmt(stats['mean'], style)}  [dim](too few runs for a CI)[/]"
     return (
         f"{_fmt(stats['mean'], style)}  [dim]({_fmt(stats['ci_low'], style)} – "
         f"{_fmt(stats['ci_high'], style)})[/]"
@@ -142,7 +144,11 @@ def run(
     seed: Annotated[int, typer.Option(help="Study seed; run i uses SeedSequence(seed, (i,)).")] = 1,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
     executor: Annotated[
-        str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
+        str | None,
+        typer.Option(
+            help="local (default) or dask://HOST:PORT of a Dask scheduler; ?wait=SECONDS: how long "
+            "it may have no worker (default 30; docs/experiments.md)."
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Results folder (runs.parquet, summary.json, …).")
@@ -175,16 +181,20 @@ def run(
     else:
         summary = write_night_results(out, result, resolved)
         remove_partial(out)
+    page = None
     if report and out is not None:
         from leapsim.report import write_report
 
-        write_report([out], out / "report.html")
+        page = write_report([out], out / "report.html")
     if as_json:
+        if page is not None:
+            err_console.print(f"report: {page}", highlight=False)
         print(json.dumps(json_summary(summary)))
         return
     console.print(summary_table({summary["scenario"]["name"]: summary}))
     where = f"; results in {out}" if out else ""
-    console.print(f"{runs} runs in {time.perf_counter() - started:.1f} s{where}")
+    where += f"; report: {page}" if page else ""
+    console.print(f"{runs} runs in {time.perf_counter() - started:.1f} s{where}", soft_wrap=True)
 
 
 @app.command()

@@ -1,10 +1,13 @@
-"""What every command that runs a study shares: the progress bars, the executor options, and the
-checkpoint in ``OUT/.partial/`` that makes an interrupted command resume (``docs/experiments.md``).
-Heavy modules are imported inside the functions."""
+"""What every command that runs a study shares: the progress bars, the executor options, the
+checkpoint in ``OUT/.partial/`` that makes an interrupted command resume, and the messages when
+a study resumes or stops (``docs/experiments.md``). Heavy modules are imported inside the
+functions."""
 
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,9 +19,13 @@ from leapsim.cli.console import err_console
 from leapsim.errors import InputError
 
 if TYPE_CHECKING:
-    from leapsim.experiments import Study, StudyResult
+    from leapsim.experiments import Checkpoint, Study, StudyResult
 
 PARTIAL = ".partial"  # finished chunks of an unfinished study, inside its results folder
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM while a study runs: stopped like Ctrl-C, exit status 128 + 15."""
 
 
 def check_runs(runs: int) -> None:
@@ -38,13 +45,23 @@ def execute(
     """Run the studies (label → study) in one executor pass with a progress bar each (on
     stderr, off when ``quiet``; with ``one_bar``, one bar of that label for all of them). With a
     results folder ``out``, finished chunks are saved in ``out/.partial`` and those already
-    there are reused; call :func:`remove_partial` once the results are written."""
+    there are reused (said on stderr); call :func:`remove_partial` once the results are written.
+    Stops as :func:`stopping` says, with how many runs are saved."""
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from leapsim.experiments import Checkpoint, make_executor, run_studies
 
     pool = make_executor(executor, jobs)
+    checkpoint = None if out is None else Checkpoint(out / PARTIAL)
+    wanted = list(studies.values())
+    if checkpoint is not None and (done := _saved(wanted, checkpoint)):
+        err_console.print(
+            f"resuming: {done} of {_total(wanted)} runs are already done in "
+            f"{escape(str(checkpoint.folder))}; running the rest",
+            highlight=False,
+            soft_wrap=True,
+        )
     progress = Progress(
         TextColumn("[bold]{task.description}[/]"),
         BarColumn(),
@@ -53,18 +70,76 @@ def execute(
         console=err_console,
         disable=quiet,
     )
-    with progress:
+    with stopping(lambda: _resume_advice(wanted, checkpoint)), progress:
         if one_bar is not None:
-            bar = progress.add_task(escape(one_bar), total=sum(s.runs for s in studies.values()))
+            bar = progress.add_task(escape(one_bar), total=_total(wanted))
             bars = [bar] * len(studies)
         else:
             bars = [progress.add_task(escape(label), total=s.runs) for label, s in studies.items()]
-        return run_studies(
-            list(studies.values()),
-            pool,
-            None if out is None else Checkpoint(out / PARTIAL),
-            lambda i, n: progress.advance(bars[i], n),
-        )
+        return run_studies(wanted, pool, checkpoint, lambda i, n: progress.advance(bars[i], n))
+
+
+def _total(studies: list[Study]) -> int:
+    return sum(s.runs for s in studies)
+
+
+def _saved(studies: list[Study], checkpoint: Checkpoint) -> int:
+    from leapsim.experiments.study import saved_runs
+
+    return sum(saved_runs(s, checkpoint) for s in studies)
+
+
+def _resume_advice(studies: list[Study], checkpoint: Checkpoint | None) -> str | None:
+    """What is saved and how to resume; None when nothing is."""
+    if checkpoint is None:
+        return "nothing was saved (give --out DIR to make a study resumable)"
+    saved = _saved(studies, checkpoint)
+    if saved == 0:
+        return None
+    return (
+        f"{saved} of {_total(studies)} runs are saved in {checkpoint.folder}; run the same "
+        "command again to resume"
+    )
+
+
+@contextmanager
+def stopping(advice: Callable[[], str | None]) -> Iterator[None]:
+    """Around a running study: Ctrl-C — or SIGTERM, which a batch scheduler sends before a kill
+    — prints ``interrupted: ADVICE`` (what is saved, how to resume) and exits 130 (143); an
+    :class:`~leapsim.experiments.executors.ExecutorError` gets the advice in its hint (exit 2).
+    The workers themselves are stopped by the executor."""
+    from rich.markup import escape
+
+    from leapsim.experiments.executors import ExecutorError
+
+    try:
+        with _sigterm_stops():
+            yield
+    except KeyboardInterrupt as exc:
+        told = advice() or "no run had finished; nothing was saved"
+        err_console.print(escape(f"interrupted: {told}"), highlight=False, soft_wrap=True)
+        raise typer.Exit(143 if isinstance(exc, Stopped) else 130) from None
+    except ExecutorError as exc:
+        problem = exc.problems[0]
+        hint = "; ".join(filter(None, (problem.hint, advice())))
+        raise ExecutorError(problem.message, hint=hint or None) from None
+
+
+@contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """SIGTERM raises :class:`Stopped` meanwhile; only the main thread can install handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Stopped
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def remove_partial(out: Path) -> None:
@@ -77,7 +152,8 @@ def remove_partial(out: Path) -> None:
 @contextmanager
 def counting(label: str, quiet: bool) -> Iterator[Callable[[int], None]]:
     """A progress line for a search whose number of replications is not known in advance
-    (plan, requirements): yields the callback that counts finished replications."""
+    (plan, requirements): yields the callback that counts finished replications. Stops as
+    :func:`stopping` says."""
     from rich.markup import escape
     from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -88,18 +164,20 @@ def counting(label: str, quiet: bool) -> Iterator[Callable[[int], None]]:
         console=err_console,
         disable=quiet,
     )
-    with progress:
+    advice = "the finished replications are saved; run the same command again to resume"
+    with stopping(lambda: advice), progress:
         task = progress.add_task("replications", total=None)
         yield lambda n: progress.advance(task, n)
 
 
 def finish(out: Path, document: dict, report: bool, as_json: bool) -> bool:
-    """Write ``OUT/report.html`` when asked and print ``document`` as JSON when asked; True when
-    the JSON was printed (the caller prints nothing else)."""
+    """Write ``OUT/report.html`` when asked (saying where, on stderr) and print ``document`` as
+    JSON when asked; True when the JSON was printed (the caller prints nothing else)."""
     if report:
         from leapsim.report import write_report
 
-        write_report([out], out / "report.html")
+        page = write_report([out], out / "report.html")
+        err_console.print(f"report: {page}", highlight=False, soft_wrap=True, markup=False)
     if as_json:
         print(json.dumps(document))
     return as_json

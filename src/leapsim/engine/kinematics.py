@@ -2,19 +2,21 @@
 
 Cruise threats fly at their cruise altitude; ballistic missiles follow a parabolic height profile
 ``h(s) = 4·H·(s/L)·(1 − s/L)`` with apogee ``H`` over the ground track of length ``L``.
-All functions are vectorised over threats.
+:func:`position` is the one path-position function: the compiled loop calls it per threat, and
+:func:`position_at_arc` runs it over arrays of threats.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 
-@dataclass(frozen=True)
-class Paths:
-    """N polylines with P points each (padded by repeating the last point)."""
+class Paths(NamedTuple):
+    """N polylines with P points each (padded by repeating the last point); a named tuple so
+    that the compiled loop takes it as it is."""
 
     points: np.ndarray  # (N, P, 2) m
     cumulative_m: np.ndarray  # (N, P) arc length at each point
@@ -66,23 +68,46 @@ def build_paths(
     )
 
 
+@njit(cache=True, inline="always")
+def position(points, cumulative, length_m, altitude_m, ballistic, k, arc):
+    """Position (east, north, height) of threat ``k`` at arc length ``arc`` along its path
+    (clamped to the path: at launch before it, at the target after it), from the arrays of
+    :class:`Paths`. It takes the arrays, not the named tuple, because numba reference-counts
+    every array it takes out of a structure on every call, and callers loop over threats."""
+    length = length_m[k]
+    s = min(max(arc, 0.0), length)
+    n_seg = cumulative.shape[1] - 1
+    seg = 0
+    while seg < n_seg - 1 and cumulative[k, seg + 1] < s:
+        seg += 1
+    seg_len = cumulative[k, seg + 1] - cumulative[k, seg]
+    frac = (s - cumulative[k, seg]) / seg_len if seg_len > 0 else 0.0
+    x = points[k, seg, 0] + frac * (points[k, seg + 1, 0] - points[k, seg, 0])
+    y = points[k, seg, 1] + frac * (points[k, seg + 1, 1] - points[k, seg, 1])
+    if ballistic[k]:
+        u = s / length
+        z = 4.0 * altitude_m[k] * u * (1.0 - u)
+    else:
+        z = altitude_m[k]
+    return x, y, z
+
+
+@njit(cache=True)
+def _positions(paths: Paths, threat: np.ndarray, arc_m: np.ndarray, out: np.ndarray) -> None:
+    points, cumulative, length = paths.points, paths.cumulative_m, paths.length_m
+    altitude, ballistic = paths.altitude_m, paths.ballistic
+    for i in range(threat.size):
+        out[i, 0], out[i, 1], out[i, 2] = position(
+            points, cumulative, length, altitude, ballistic, threat[i], arc_m[i]
+        )
+
+
 def position_at_arc(paths: Paths, threat: np.ndarray, arc_m: np.ndarray) -> np.ndarray:
     """(len(threat), 3) positions (east, north, height) at arc lengths along each threat's path."""
-    cum = paths.cumulative_m[threat]
-    length = paths.length_m[threat]
-    s = np.clip(arc_m, 0.0, length)
-    seg = np.clip((cum[:, 1:] < s[:, None]).sum(axis=1), 0, cum.shape[1] - 2)
-    rows = np.arange(threat.size)
-    start = cum[rows, seg]
-    seg_len = cum[rows, seg + 1] - start
-    frac = np.divide(s - start, seg_len, out=np.zeros_like(s), where=seg_len > 0)
-    p0 = paths.points[threat, seg]
-    p1 = paths.points[threat, seg + 1]
+    threat = np.ascontiguousarray(threat, np.int64).reshape(-1)
+    arc = np.ascontiguousarray(np.broadcast_to(np.asarray(arc_m, float), threat.shape))
     out = np.empty((threat.size, 3))
-    out[:, :2] = p0 + frac[:, None] * (p1 - p0)
-    u = s / length
-    alt = paths.altitude_m[threat]
-    out[:, 2] = np.where(paths.ballistic[threat], 4.0 * alt * u * (1.0 - u), alt)
+    _positions(paths, threat, arc, out)
     return out
 
 

@@ -1,11 +1,19 @@
 """The night's time loop, compiled (numba): resolve, leak, reload, open windows, decide, start.
 
-The loop is resumable: :func:`advance` runs epochs until the night ends (``DONE``), until a
-policy that is not compiled must decide (``DECIDE``: the epoch's problem is handed back and the
-next call applies the answer), or until the engagement log or the stream of uniforms needs more
-room (``GROW``: the epoch is re-run after the caller enlarges them; every step before the starts is
-idempotent). All state lives in the arrays passed in. The model is described in
-:mod:`leapsim.engine.night`.
+All state lives in named structures (:mod:`leapsim.engine.state`): :class:`~.state.Night`
+(fixed), :class:`~.state.NightState` and :class:`~.state.Buffers` (changed in place) and the
+scalar ``clock`` record. The loop is resumable: :func:`advance` runs epochs from ``clock.t`` until
+
+* ``DONE``: the night is over;
+* ``DECIDE``: the policy is not compiled (``PolicyConfig.code == EXTERNAL``) and must choose at
+  this epoch: the :class:`~.state.EpochProblem` is handed back, the caller answers with
+  :func:`apply_decision` and calls :func:`advance` again;
+* ``GROW``: the engagement log, the reload log or the stream of uniforms needs more room: the
+  caller enlarges them and calls again; every step of an epoch before its starts is idempotent, so
+  the epoch is simply re-run.
+
+A compiled policy (:func:`leapsim.c2.policies.allocate`) decides inside the loop. The model is
+described in :mod:`leapsim.engine.night`.
 """
 
 from __future__ import annotations
@@ -13,36 +21,47 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from leapsim.c2.policies import HOLD_FOR_CHEAPER, greedy_allocation
-from leapsim.engine.epoch_kernel import epoch_problem
+from leapsim.c2.allocation import AllocationProblem
+from leapsim.c2.policies import EXTERNAL, allocate
+from leapsim.engine.codes import KILL, KILLED, LEAKED, MISS, OVERTAKEN, PENDING, UNRESOLVED
+from leapsim.engine.epoch import EW
+from leapsim.engine.epoch_kernel import epoch
+from leapsim.engine.state import EpochProblem
 
 DONE, DECIDE, GROW = 0, 1, 2
-# integer state slots
-NEXT_PAIR, N_OPEN, N_PENDING, N_LOG, N_RELOAD, CURSOR, LEAK_PTR, PHASE = range(8)
-STEP, APPLY, FINISHED = 0, 1, 2
-# fates and outcomes (same codes as leapsim.engine.night)
-KILLED, LEAKED = 1, 2
-MISS, KILL, OVERTAKEN, UNRESOLVED, PENDING = 0, 1, 2, 3, -1
-COST_AWARE, MAX_PK, EXTERNAL = 0, 1, 2
 
 
 @njit(cache=True)
-def epoch_problem_empty():
-    """An empty epoch problem, typed like :func:`epoch_problem`'s result."""
+def no_problem() -> EpochProblem:
+    """The empty epoch problem (what :func:`advance` returns with ``DONE`` and ``GROW``)."""
     i1 = np.empty(0, np.int64)
     f1 = np.empty(0)
     f2 = np.empty((0, 0))
-    return (i1, i1, f1, f1, i1, i1, f2, np.empty((0, 0), np.bool_), f2, f1, i1, f1, f1, f1, i1, f1)
+    allocation = AllocationProblem(
+        pk=f2,
+        feasible=np.empty((0, 0), np.bool_),
+        engagement_cost=f1,
+        capacity=i1,
+        threat_value=f1,
+        threat_cost=f1,
+        survival_in_flight=f1,
+        max_new_shots=i1,
+        later_cost_per_kill=f1,
+    )
+    return EpochProblem(allocation=allocation, units=i1, threats=i1, t_end=f2)
 
 
-@njit(cache=True)
-def _resolve(t, si, pending, log, alive, fate, end_s, arrival_order, arrival, target, ttype,
-             damage, site_left, false_from):  # fmt: skip
-    """Resolve engagements due by ``t`` and leak the threats that arrived; targets from index
-    ``false_from`` on are false tracks: never killed, and on arrival (track deletion) they just
-    end."""
-    _, log_threat, _, log_t_end, log_pk, _, log_draw, log_outcome = log
-    n_pending = si[N_PENDING]
+@njit(cache=True, inline="always")
+def resolve(t, night, state, buffers, c) -> None:
+    """Resolve the engagements due by ``t`` (in order of their end) and leak the targets that
+    arrived; false tracks (from ``n_real`` on) are never killed, and on arrival (track deletion)
+    they just end."""
+    log_threat, log_t_end, log_pk = buffers.log.threat, buffers.log.t_end, buffers.log.pk
+    log_draw, log_outcome = buffers.log.draw, buffers.log.outcome
+    pending = buffers.pending
+    alive, fate, end_s = state.alive, state.fate, state.end_s
+    n_real = night.threats.n_real
+    n_pending = c.n_pending
     due = np.empty(n_pending, np.int64)
     nd = 0
     for i in range(n_pending):
@@ -56,7 +75,7 @@ def _resolve(t, si, pending, log, alive, fate, end_s, arrival_order, arrival, ta
             k = log_threat[row]
             if not alive[k]:
                 log_outcome[row] = OVERTAKEN
-            elif k < false_from and log_draw[row] < log_pk[row]:
+            elif k < n_real and log_draw[row] < log_pk[row]:
                 log_outcome[row] = KILL
                 alive[k] = False
                 fate[k] = KILLED
@@ -68,187 +87,202 @@ def _resolve(t, si, pending, log, alive, fate, end_s, arrival_order, arrival, ta
             if log_t_end[pending[i]] > t:
                 pending[kept] = pending[i]
                 kept += 1
-        si[N_PENDING] = kept
-    while si[LEAK_PTR] < arrival_order.size and arrival[arrival_order[si[LEAK_PTR]]] <= t:
-        k = arrival_order[si[LEAK_PTR]]
-        si[LEAK_PTR] += 1
+        c.n_pending = kept
+    order = night.arrival_order
+    arrival, target, ttype = night.threats.arrival_s, night.threats.target, night.threats.type
+    damage = night.threat_types.damage_fraction
+    site_left = state.site_value_left_eur
+    while c.next_arrival < order.size and arrival[order[c.next_arrival]] <= t:
+        k = order[c.next_arrival]
+        c.next_arrival += 1
         if alive[k]:
             alive[k] = False
             end_s[k] = arrival[k]
-            if k < false_from:
+            if k < n_real:
                 fate[k] = LEAKED
                 site_left[target[k]] *= 1.0 - damage[ttype[k]]
 
 
-@njit(cache=True)
-def _busy(si, pending, log_unit, n_units):
-    busy = np.zeros(n_units, np.int64)
-    for i in range(si[N_PENDING]):
-        busy[log_unit[pending[i]]] += 1
-    return busy
+@njit(cache=True, inline="always")
+def reload(t, night, state, buffers, c) -> bool:
+    """Start a reload where the magazine cannot feed an engagement and rounds are in reserve;
+    refill the magazines whose reload is done. False when the reload log is full."""
+    rounds, reload_time = night.effectors.rounds_per_engagement, night.effectors.reload_time_s
+    magazine = night.effectors.magazine
+    unit_type = night.units.type
+    ready, reserve, done = state.ready, state.reserve, state.reload_done_s
+    log_unit, log_start, log_end = (
+        buffers.reloads.unit,
+        buffers.reloads.t_start,
+        buffers.reloads.t_end,
+    )
+    for u in range(unit_type.size):
+        e = unit_type[u]
+        if np.isnan(done[u]) and ready[u] < rounds[e] and reserve[u] > 0:
+            if c.n_reloads >= log_unit.size:
+                return False
+            done[u] = t + reload_time[e]
+            log_unit[c.n_reloads] = u
+            log_start[c.n_reloads] = t
+            log_end[c.n_reloads] = done[u]
+            c.n_reloads += 1
+        if not np.isnan(done[u]) and done[u] <= t:
+            moved = max(0, min(magazine[e] - ready[u], reserve[u]))
+            ready[u] += moved
+            reserve[u] -= moved
+            done[u] = np.nan
+    return True
 
 
-@njit(cache=True)
-def _start(t, u, k, t_end, pk, si, pending, log, uniforms, ready, shots_on, unit_type, eff):
-    log_unit, log_threat, log_t_start, log_t_end, log_pk, log_cost, log_draw, log_outcome = log
-    e_kind, e_rounds, e_cost, ew_kind = eff
-    row = si[N_LOG]
-    e = unit_type[u]
-    log_unit[row] = u
-    log_threat[row] = k
-    log_t_start[row] = t
-    log_t_end[row] = t_end
-    log_pk[row] = pk
-    log_cost[row] = e_cost[e]
-    log_draw[row] = uniforms[si[CURSOR]]
-    log_outcome[row] = PENDING
-    si[CURSOR] += 1
-    si[N_LOG] += 1
-    pending[si[N_PENDING]] = row
-    si[N_PENDING] += 1
-    ready[u] -= e_rounds[e]
-    if e_kind[e] != ew_kind:
-        shots_on[k] += 1
+@njit(cache=True, inline="always")
+def update_open_windows(t, night, state, buffers, c) -> None:
+    """Open the windows whose time has come; drop closed ones, those of dead targets and those of
+    units out of rounds for good."""
+    w_unit, w_threat = night.windows.unit, night.windows.threat
+    w_t_in, w_t_out = night.windows.t_in, night.windows.t_out
+    unit_type, rounds = night.units.type, night.effectors.rounds_per_engagement
+    alive, ready, reserve, done = state.alive, state.ready, state.reserve, state.reload_done_s
+    open_windows = buffers.open_windows
+    while c.next_window < w_t_in.size and w_t_in[c.next_window] <= t:
+        open_windows[c.n_open] = c.next_window
+        c.n_open += 1
+        c.next_window += 1
+    kept = 0
+    for i in range(c.n_open):
+        w = open_windows[i]
+        u = w_unit[w]
+        spent = ready[u] < rounds[unit_type[u]] and reserve[u] == 0 and np.isnan(done[u])
+        if w_t_out[w] >= t and alive[w_threat[w]] and not spent:
+            open_windows[kept] = w
+            kept += 1
+    c.n_open = kept
 
 
-@njit(cache=True)
-def advance(
-    sf, si, policy_code, duration, dt, time_key,
-    state, log, pending, open_pairs, reload_log, uniforms, arrival_order,
-    windows, geo, threat, tracks, eff, units, doctrine, later, decision,
-):  # fmt: skip
-    """Run epochs from ``sf[0]``; return ``(status, problem)`` (see the module docstring)."""
-    alive, fate, end_s, shots_on, ready, reserve, reload_done, site_left = state
-    w_unit, w_threat, w_tin, w_tout = windows
-    points, cumulative, length, speed, launch, altitude, ballistic, arrival = geo
-    family, ttype, target, detect_s, perceived, damage_perceived, unit_cost, damage = threat
-    tracked, held_ptr, held_s, held_err, half_step, false_from = tracks
-    (e_kind, e_channels, e_rounds, e_min_r, e_max_r, e_min_alt, e_max_alt, e_time, e_speed, e_pk,
-     e_falloff, e_cost, e_magazine, e_reload, e_basket, ew_kind) = eff  # fmt: skip
-    unit_xy, unit_type = units
-    max_shots, shoot_look_shoot, rule_ratio, rule_threshold = doctrine
-    later_keys, later_cost, group_end = later
-    dec_u, dec_k, dec_units, dec_threats, dec_t_end, dec_pk = decision
-    log_unit, log_threat, _, log_t_end, log_pk, _, _, log_outcome = log
-    start_eff = (e_kind, e_rounds, e_cost, ew_kind)
-    n_units = unit_type.size
-    empty_problem = epoch_problem_empty()
+@njit(cache=True, inline="always")
+def start(t, u, k, t_end, pk, night, state, buffers, c) -> None:
+    """Start an engagement of unit ``u`` on target ``k``: log it with the next uniform, spend its
+    rounds, count it against the doctrine's shots (jamming excepted)."""
+    e = night.units.type[u]
+    rounds = night.effectors.rounds_per_engagement[e]
+    row = c.n_log
+    buffers.log.unit[row] = u
+    buffers.log.threat[row] = k
+    buffers.log.t_start[row] = t
+    buffers.log.t_end[row] = t_end
+    buffers.log.pk[row] = pk
+    buffers.log.cost[row] = rounds * night.effectors.cost_per_round_eur[e]
+    buffers.log.draw[row] = buffers.uniforms[c.n_draws]
+    buffers.log.outcome[row] = PENDING
+    c.n_draws += 1
+    c.n_log += 1
+    buffers.pending[c.n_pending] = row
+    c.n_pending += 1
+    state.ready[u] -= rounds
+    if night.effectors.kind[e] != EW:
+        state.shots_on[k] += 1
 
-    while si[PHASE] != FINISHED:
-        t = sf[0]
-        if si[PHASE] == STEP:
-            if t > duration:
+
+@njit(cache=True, inline="always")
+def start_allocation(t, problem, rows, cols, night, state, buffers, c) -> None:
+    """Start the engagements a policy chose (problem rows and columns), in (row, column) order."""
+    units, threats, t_end, pk = problem.units, problem.threats, problem.t_end, problem.allocation.pk
+    order = np.argsort(rows * threats.size + cols)
+    for i in order:
+        r = rows[i]
+        col = cols[i]
+        start(t, units[r], threats[col], t_end[r, col], pk[r, col], night, state, buffers, c)
+
+
+@njit(cache=True, inline="always")
+def next_epoch(t, night, state, buffers, c) -> float:
+    """The next decision epoch: the next grid time, or a jump to the first grid time after the
+    next event when nothing can start before it (no open window, or every unit that has one is
+    busy, empty or reloading); inf when nothing is left to happen."""
+    dt = night.time_step_s
+    channels, rounds = night.effectors.fire_channels, night.effectors.rounds_per_engagement
+    unit_type = night.units.type
+    w_unit, w_t_in = night.windows.unit, night.windows.t_in
+    ready, done = state.ready, state.reload_done_s
+    log_unit, log_t_end = buffers.log.unit, buffers.log.t_end
+    pending, open_windows = buffers.pending, buffers.open_windows
+    saturated = False
+    if c.n_open:
+        busy = np.zeros(unit_type.size, np.int64)
+        for i in range(c.n_pending):
+            busy[log_unit[pending[i]]] += 1
+        saturated = True
+        for i in range(c.n_open):
+            u = w_unit[open_windows[i]]
+            e = unit_type[u]
+            if busy[u] < channels[e] and ready[u] >= rounds[e] and np.isnan(done[u]):
+                saturated = False
                 break
-            _resolve(t, si, pending, log, alive, fate, end_s, arrival_order, arrival, target,
-                     ttype, damage, site_left, false_from)  # fmt: skip
-            # reloads: start when the magazine cannot feed an engagement; refill when done
-            for u in range(n_units):
-                e = unit_type[u]
-                if np.isnan(reload_done[u]) and ready[u] < e_rounds[e] and reserve[u] > 0:
-                    if si[N_RELOAD] >= reload_log.shape[0]:
-                        return GROW, empty_problem
-                    reload_done[u] = t + e_reload[e]
-                    reload_log[si[N_RELOAD], 0] = u
-                    reload_log[si[N_RELOAD], 1] = t
-                    reload_log[si[N_RELOAD], 2] = reload_done[u]
-                    si[N_RELOAD] += 1
-                if not np.isnan(reload_done[u]) and reload_done[u] <= t:
-                    moved = max(0, min(e_magazine[e] - ready[u], reserve[u]))
-                    ready[u] += moved
-                    reserve[u] -= moved
-                    reload_done[u] = np.nan
-            # windows that opened; drop closed ones, dead threats and units out of rounds for good
-            while si[NEXT_PAIR] < w_tin.size and w_tin[si[NEXT_PAIR]] <= t:
-                open_pairs[si[N_OPEN]] = si[NEXT_PAIR]
-                si[N_OPEN] += 1
-                si[NEXT_PAIR] += 1
-            kept = 0
-            for i in range(si[N_OPEN]):
-                w = open_pairs[i]
-                u = w_unit[w]
-                e = unit_type[u]
-                spent = ready[u] < e_rounds[e] and reserve[u] == 0 and np.isnan(reload_done[u])
-                if w_tout[w] >= t and alive[w_threat[w]] and not spent:
-                    open_pairs[kept] = w
-                    kept += 1
-            si[N_OPEN] = kept
-            if si[N_OPEN]:
-                n_p = si[N_PENDING]
-                p_rows = pending[:n_p]
-                problem = epoch_problem(
-                    t, open_pairs[: si[N_OPEN]], w_unit, w_threat, w_tout,
-                    log_unit[p_rows], log_threat[p_rows], log_pk[p_rows],
-                    ready, ~np.isnan(reload_done), detect_s, alive, shots_on, max_shots,
-                    shoot_look_shoot, tracked, held_ptr, held_s, held_err, half_step,
-                    unit_xy, unit_type,
-                    e_kind, e_channels, e_rounds, e_min_r, e_max_r, e_min_alt, e_max_alt, e_time,
-                    e_speed, e_pk, e_falloff, e_cost, e_basket,
-                    points, cumulative, length, speed, launch, altitude, ballistic, arrival,
-                    family, ttype, target, perceived, damage_perceived, unit_cost, site_left,
-                    rule_ratio, rule_threshold, ew_kind, later_keys, later_cost, group_end,
-                    time_key,
-                )  # fmt: skip
-                (jam_u, jam_k, jam_end, jam_pk, p_units, p_threats, pk, feasible, t_end_m, cost,
-                 capacity, value, _, survival, max_new, later_cpk) = problem  # fmt: skip
-                room = jam_u.size + capacity.sum()
-                if si[N_LOG] + room > log_unit.size or si[CURSOR] + room > uniforms.size:
-                    return GROW, empty_problem
-                if si[N_PENDING] + room > pending.size:
-                    return GROW, empty_problem
-                for i in range(jam_u.size):
-                    _start(t, jam_u[i], jam_k[i], jam_end[i], jam_pk[i], si, pending, log,
-                           uniforms, ready, shots_on, unit_type, start_eff)  # fmt: skip
-                if p_units.size:
-                    if policy_code == EXTERNAL:
-                        si[PHASE] = APPLY
-                        return DECIDE, problem
-                    cu, ck = greedy_allocation(
-                        pk, feasible, cost, capacity, value, survival, max_new, later_cpk,
-                        policy_code == COST_AWARE, HOLD_FOR_CHEAPER,
-                    )  # fmt: skip
-                    order = np.argsort(cu * p_threats.size + ck)
-                    for i in order:
-                        _start(t, p_units[cu[i]], p_threats[ck[i]], t_end_m[cu[i], ck[i]],
-                               pk[cu[i], ck[i]], si, pending, log, uniforms, ready, shots_on,
-                               unit_type, start_eff)  # fmt: skip
-        else:  # APPLY: the caller's policy answered for the epoch at t
-            for i in range(dec_u.size):
-                _start(t, dec_units[dec_u[i]], dec_threats[dec_k[i]],
-                       dec_t_end[dec_u[i], dec_k[i]], dec_pk[dec_u[i], dec_k[i]], si, pending,
-                       log, uniforms, ready, shots_on, unit_type, start_eff)  # fmt: skip
-            si[PHASE] = STEP
-        # next epoch: the next grid time, or a jump when nothing can start before an event
-        # (no open window, or every unit that has one is busy, empty or reloading)
-        saturated = False
-        if si[N_OPEN]:
-            busy = _busy(si, pending, log_unit, n_units)
-            saturated = True
-            for i in range(si[N_OPEN]):
-                u = w_unit[open_pairs[i]]
-                e = unit_type[u]
-                if busy[u] < e_channels[e] and ready[u] >= e_rounds[e] and np.isnan(reload_done[u]):
-                    saturated = False
-                    break
-        t_next = t + dt
-        if si[N_OPEN] == 0 or saturated:
-            event = np.inf
-            for i in range(si[N_PENDING]):
-                event = min(event, log_t_end[pending[i]])
-            if si[NEXT_PAIR] < w_tin.size:
-                event = min(event, w_tin[si[NEXT_PAIR]])
-            if saturated:
-                for u in range(n_units):
-                    if not np.isnan(reload_done[u]):
-                        event = min(event, reload_done[u])
-            if event == np.inf:
-                break
-            t_next = max(t_next, np.ceil(event / dt) * dt)
-        sf[0] = t_next
+    t_next = t + dt
+    if c.n_open == 0 or saturated:
+        event = np.inf
+        for i in range(c.n_pending):
+            event = min(event, log_t_end[pending[i]])
+        if c.next_window < w_t_in.size:
+            event = min(event, w_t_in[c.next_window])
+        if saturated:
+            for u in range(unit_type.size):
+                if not np.isnan(done[u]):
+                    event = min(event, done[u])
+        if event == np.inf:
+            return np.inf
+        t_next = max(t_next, np.ceil(event / dt) * dt)
+    return t_next
 
-    _resolve(duration, si, pending, log, alive, fate, end_s, arrival_order, arrival, target,
-             ttype, damage, site_left, false_from)  # fmt: skip
-    for i in range(si[N_PENDING]):
-        log_outcome[pending[i]] = UNRESOLVED
-    si[N_PENDING] = 0
-    si[PHASE] = FINISHED
-    return DONE, empty_problem
+
+@njit(cache=True)
+def advance(night, state, buffers, clock, policy, rng) -> tuple[int, EpochProblem]:
+    """Run epochs from ``clock.t``; return ``(status, problem)`` (see the module docstring).
+    ``policy`` is a :class:`leapsim.c2.policies.PolicyConfig`, ``rng`` the run's generator."""
+    c = clock[0]
+    while c.t <= night.duration_s:
+        t = c.t
+        resolve(t, night, state, buffers, c)
+        if not reload(t, night, state, buffers, c):
+            return GROW, no_problem()
+        update_open_windows(t, night, state, buffers, c)
+        if c.n_open:
+            jam, problem = epoch(
+                t, night, state, buffers.log, buffers.pending[: c.n_pending],
+                buffers.open_windows[: c.n_open],
+            )  # fmt: skip
+            room = jam.unit.size + problem.allocation.capacity.sum()
+            if (
+                c.n_log + room > buffers.log.unit.size
+                or c.n_draws + room > buffers.uniforms.size
+                or c.n_pending + room > buffers.pending.size
+            ):
+                return GROW, no_problem()
+            for i in range(jam.unit.size):
+                start(t, jam.unit[i], jam.threat[i], jam.t_end[i], jam.pk[i],
+                      night, state, buffers, c)  # fmt: skip
+            if problem.units.size:
+                if policy.code == EXTERNAL:
+                    return DECIDE, problem
+                rows, cols = allocate(policy, problem.allocation, rng)
+                start_allocation(t, problem, rows, cols, night, state, buffers, c)
+        c.t = next_epoch(t, night, state, buffers, c)
+    finish(night, state, buffers, c)
+    return DONE, no_problem()
+
+
+@njit(cache=True)
+def apply_decision(night, state, buffers, clock, problem, rows, cols) -> None:
+    """Start the engagements the caller's policy chose at the epoch ``advance`` handed back with
+    ``DECIDE``, and move the clock to the next epoch."""
+    c = clock[0]
+    start_allocation(c.t, problem, rows, cols, night, state, buffers, c)
+    c.t = next_epoch(c.t, night, state, buffers, c)
+
+
+@njit(cache=True, inline="always")
+def finish(night, state, buffers, c) -> None:
+    """End of the night: resolve what is due by its end; what is still in flight is unresolved."""
+    resolve(night.duration_s, night, state, buffers, c)
+    for i in range(c.n_pending):
+        buffers.log.outcome[buffers.pending[i]] = UNRESOLVED
+    c.n_pending = 0

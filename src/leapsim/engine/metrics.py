@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from leapsim.engine.night import AIRBORNE, KILL, KILLED, LEAKED, NOT_LAUNCHED, NightOutcome
+from leapsim.engine.codes import AIRBORNE, KILL, KILLED, LEAKED, NOT_LAUNCHED
+from leapsim.engine.night import NightOutcome
 
 TOTAL_METRICS = (
     "launched",

@@ -11,7 +11,7 @@ engagement opportunities, not with the length of the night. At each epoch, in th
 3. fire units whose magazine cannot feed an engagement start reloading from their reserve;
    finished reloads refill the magazine;
 4. jammers take every detected threat in reach that no one jams yet; the allocation policy
-   chooses the other engagements (:func:`leapsim.engine.epoch_kernel.epoch_problem`). They start
+   chooses the other engagements (:func:`leapsim.engine.epoch_kernel.epoch`). They start
    now and end after engagement time plus interceptor time of flight — only if that is before
    the threat leaves the unit's range and before it reaches its target. Jamming does not count
    against the doctrine's shots per threat.
@@ -30,29 +30,34 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from leapsim.c2.allocation import AllocationPolicy
-from leapsim.c2.policies import cost_aware_policy, make_policy, max_pk_policy
+from leapsim.c2.allocation import AllocationPolicy, AllocationProblem, Assignment
+from leapsim.c2.policies import CompiledPolicy, loop_config, make_policy
 from leapsim.engine import loop
-from leapsim.engine.epoch import EW, TIME_KEY, EpochContext
-from leapsim.engine.params import NightParams
+from leapsim.engine.codes import AIRBORNE, FALSE_TRACK, NOT_LAUNCHED
+from leapsim.engine.epoch import later_costs
+from leapsim.engine.params import (
+    DoctrineView,
+    EffectorTypesView,
+    NightParams,
+    ThreatTypesView,
+    to_kernel,
+)
 from leapsim.engine.raid import RaidDraw, detection_times, draw_raid, engagement_windows
+from leapsim.engine.state import (
+    CLOCK,
+    Buffers,
+    EngagementLog,
+    EpochProblem,
+    Night,
+    NightState,
+    ReloadLog,
+    Threats,
+    Tracks,
+    Units,
+)
 from leapsim.engine.tracked import TrackPicture, track_night
 
-FATES = ("not_launched", "killed", "leaked", "airborne", "false_track")
-NOT_LAUNCHED, KILLED, LEAKED, AIRBORNE, FALSE_TRACK = range(5)
-OUTCOMES = ("miss", "kill", "overtaken", "unresolved")
-MISS, KILL, OVERTAKEN, UNRESOLVED = range(4)
-_COMPILED_POLICIES = {cost_aware_policy: loop.COST_AWARE, max_pk_policy: loop.MAX_PK}
-_LOG_FIELDS = (
-    ("unit", np.int64),
-    ("threat", np.int64),
-    ("t_start", np.float64),
-    ("t_end", np.float64),
-    ("pk", np.float64),
-    ("cost", np.float64),
-    ("draw", np.float64),
-    ("outcome", np.int64),
-)
+_FIRST_CAPACITY = 256  # engagements the buffers hold before the first GROW
 
 
 @dataclass(frozen=True)
@@ -62,22 +67,13 @@ class NightOutcome:
     params: NightParams
     raid: RaidDraw  # real threats, then false tracks (tracked mode)
     detect_s: np.ndarray  # (N,) first detection (tracked: first confirmed track) time, or inf
-    fate: np.ndarray  # (N,) index into FATES
+    fate: np.ndarray  # (N,) index into leapsim.engine.codes.FATES
     end_s: np.ndarray  # (N,) kill or arrival time; NaN while airborne / not launched
     engagements: dict[str, np.ndarray]  # unit, threat, t_start, t_end, pk, cost, outcome
     rounds_left: np.ndarray  # (U,) ready + reserve rounds at the end of the night
     site_value_left_eur: np.ndarray  # (M,)
     reloads: dict[str, np.ndarray]  # unit, t_start, t_end
     tracks: TrackPicture | None = None  # tracked mode: when tracks hold each target, their errors
-
-
-def _grow(arrays: tuple[np.ndarray, ...], size: int) -> tuple[np.ndarray, ...]:
-    out = []
-    for a in arrays:
-        grown = np.empty((size, *a.shape[1:]), a.dtype)
-        grown[: a.shape[0]] = a
-        out.append(grown)
-    return tuple(out)
 
 
 def simulate_night(
@@ -87,148 +83,199 @@ def simulate_night(
 ) -> NightOutcome:
     """Simulate one night of ``params`` with the run's generator ``rng``.
 
-    ``policy`` defaults to the doctrine's; the built-in greedy policies run inside the compiled
-    loop, any other policy is called back from Python at each epoch with a problem to solve.
+    ``policy`` defaults to the doctrine's. Compiled policies
+    (:class:`~leapsim.c2.policies.CompiledPolicy`: the built-in ones) run inside the compiled
+    loop; any other policy is called back from Python at each epoch with the epoch's
+    :class:`~leapsim.c2.allocation.AllocationProblem` (see :class:`NightRun`).
     """
     if policy is None:
         policy = make_policy(params.doctrine.policy, params.doctrine)
-    raid = draw_raid(params, rng)
-    picture = None
-    if params.sensing_mode == "tracked":
-        raid, picture = track_night(params, raid, rng)
-        detect_s = picture.first_held_s
-        held = (True, picture.held_ptr, picture.held_s, picture.error_m, 0.5 * picture.step_s)
-    else:
-        detect_s = detection_times(params, raid, rng)
-        held = (False, np.zeros(raid.n + 1, np.int64), np.empty(0), np.empty(0), 0.0)
+    run = NightRun(params, rng, policy if isinstance(policy, CompiledPolicy) else None)
+    while (problem := run.next_decision()) is not None:
+        run.decide(policy(problem, rng))
+    return run.outcome()
+
+
+class NightRun:
+    """One night being simulated, stepped from decision to decision.
+
+    The raid, detections (or tracks) and the loop's structures are drawn at construction, from
+    ``rng``. With a compiled ``policy`` the loop decides by itself and :meth:`next_decision`
+    runs the whole night; without one every epoch that has a fire-allocation problem is handed
+    back: :meth:`next_decision` returns it, :meth:`decide` starts the engagements chosen for it.
+    This is the external-policy path (``DECIDE``/``apply_decision`` in
+    :mod:`leapsim.engine.loop`) for policies written in Python and for environments that step
+    the engine one decision epoch at a time.
+    """
+
+    def __init__(
+        self,
+        params: NightParams,
+        rng: np.random.Generator,
+        policy: CompiledPolicy | None = None,
+    ) -> None:
+        self.params = params
+        self.rng = rng
+        raid = draw_raid(params, rng)
+        picture = None
+        if params.sensing_mode == "tracked":
+            raid, picture = track_night(params, raid, rng)
+            detect_s = picture.first_held_s
+            tracks = Tracks(
+                True, picture.held_ptr, picture.held_s, picture.error_m, 0.5 * picture.step_s
+            )
+        else:
+            detect_s = detection_times(params, raid, rng)
+            tracks = Tracks(False, np.zeros(raid.n + 1, np.int64), np.empty(0), np.empty(0), 0.0)
+        self.raid, self.picture, self.detect_s = raid, picture, detect_s
+        self.night = _night(params, raid, detect_s, tracks)
+        n_units = params.unit_type.size
+        self.state = NightState(
+            alive=raid.launched.copy(),
+            fate=np.where(raid.launched, AIRBORNE, NOT_LAUNCHED),
+            end_s=np.full(raid.n, np.nan),
+            shots_on=np.zeros(raid.n, np.int64),
+            ready=params.unit_magazine.astype(np.int64).copy(),
+            reserve=params.unit_reserve.astype(np.int64).copy(),
+            reload_done_s=np.full(n_units, np.nan),
+            site_value_left_eur=params.site_value_eur.astype(float).copy(),
+        )
+        self.state.fate[raid.n_real :] = FALSE_TRACK
+        self.buffers = Buffers(
+            log=EngagementLog(*(np.empty(_FIRST_CAPACITY, dtype) for dtype in _LOG_DTYPES)),
+            pending=np.empty(_FIRST_CAPACITY, np.int64),
+            open_windows=np.empty(self.night.windows.unit.size, np.int64),
+            reloads=_reload_log(max(16, 2 * n_units)),
+            uniforms=rng.random(_FIRST_CAPACITY),
+        )
+        self.clock = np.zeros(1, CLOCK)
+        t_in, dt = self.night.windows.t_in, params.time_step_s
+        self.clock[0]["t"] = np.ceil(t_in[0] / dt) * dt if t_in.size else params.duration_s + 1.0
+        self._config = loop_config(policy)
+        self._problem: EpochProblem | None = None
+        self.done = False
+
+    @property
+    def time_s(self) -> float:
+        """The current decision epoch (after the night: past its end)."""
+        return float(self.clock[0]["t"])
+
+    def next_decision(self) -> AllocationProblem | None:
+        """Run the loop to the next epoch that needs an answer; return its problem, or None
+        when the night is over."""
+        if self._problem is not None:
+            raise RuntimeError("decide() on the pending epoch before asking for the next one")
+        while not self.done:
+            status, problem = loop.advance(
+                self.night, self.state, self.buffers, self.clock, self._config, self.rng
+            )
+            if status == loop.DONE:
+                self.done = True
+            elif status == loop.GROW:
+                self.buffers = _grow(self.buffers, self.rng)
+            else:
+                self._problem = problem
+                return problem.allocation
+        return None
+
+    def decide(self, chosen: Assignment) -> None:
+        """Start the engagements ``chosen`` (rows and columns of the pending problem, one per
+        shot) at the pending epoch; they must respect feasibility, unit capacity and shots per
+        threat."""
+        if self._problem is None:
+            raise RuntimeError("no epoch is waiting for a decision; call next_decision() first")
+        rows = np.ascontiguousarray(chosen.unit, np.int64)
+        cols = np.ascontiguousarray(chosen.threat, np.int64)
+        _check_assignment(rows, cols, self._problem.allocation)
+        problem, self._problem = self._problem, None
+        loop.apply_decision(self.night, self.state, self.buffers, self.clock, problem, rows, cols)
+
+    def outcome(self) -> NightOutcome:
+        """What happened in the night (once :meth:`next_decision` has returned None)."""
+        if not self.done:
+            raise RuntimeError("the night is not over; step it with next_decision()")
+        log, reloads, clock = self.buffers.log, self.buffers.reloads, self.clock[0]
+        n_log, n_reloads = clock["n_log"], clock["n_reloads"]
+        return NightOutcome(
+            params=self.params,
+            raid=self.raid,
+            detect_s=self.detect_s,
+            fate=self.state.fate,
+            end_s=self.state.end_s,
+            engagements={
+                name: getattr(log, name)[:n_log].copy() for name in log._fields if name != "draw"
+            },
+            rounds_left=self.state.ready + self.state.reserve,
+            site_value_left_eur=self.state.site_value_left_eur,
+            reloads={name: getattr(reloads, name)[:n_reloads].copy() for name in reloads._fields},
+            tracks=self.picture,
+        )
+
+
+_LOG_DTYPES = tuple(
+    np.int64 if name in ("unit", "threat", "outcome") else np.float64
+    for name in EngagementLog._fields
+)
+
+
+def _night(params: NightParams, raid: RaidDraw, detect_s: np.ndarray, tracks: Tracks) -> Night:
+    """The loop's fixed structures for one drawn raid."""
     windows = engagement_windows(params, raid)
-    ctx = EpochContext.create(params, raid, windows)
-    et, tt, doctrine, paths = (
-        params.effector_types,
-        params.threat_types,
-        params.doctrine,
-        raid.paths,
-    )
-    n, n_units = raid.n, params.unit_type.size
-
-    fate = np.where(raid.launched, AIRBORNE, NOT_LAUNCHED)
-    fate[raid.n_real :] = FALSE_TRACK
-    state = (
-        raid.launched.copy(),  # alive: launched and neither killed nor leaked
-        fate,
-        np.full(n, np.nan),
-        np.zeros(n, np.int64),
-        params.unit_magazine.astype(np.int64).copy(),
-        params.unit_reserve.astype(np.int64).copy(),
-        np.full(n_units, np.nan),
-        params.site_value_eur.astype(float).copy(),
-    )
-    capacity = 256
-    log = tuple(np.empty(capacity, dtype) for _, dtype in _LOG_FIELDS)
-    pending = np.empty(capacity, np.int64)
-    reload_log = np.empty((max(16, 2 * n_units), 3))
-    uniforms = rng.random(capacity)
-    open_pairs = np.empty(windows.unit.size, np.int64)
-    sf = np.zeros(1)
-    sf[0] = (
-        np.ceil(windows.t_in[0] / params.time_step_s) * params.time_step_s
-        if windows.t_in.size
-        else params.duration_s + 1.0
-    )
-    si = np.zeros(8, np.int64)
-    static = (
-        (windows.unit, windows.threat, windows.t_in, windows.t_out),
-        (paths.points, paths.cumulative_m, paths.length_m, paths.speed_mps, paths.launch_s,
-         paths.altitude_m, paths.ballistic, ctx.arrival_s),
-        (raid.family, raid.type, raid.target, detect_s, tt.perceived,
-         tt.damage_fraction[tt.perceived], tt.unit_cost_eur, tt.damage_fraction),
-        (*held, raid.n_real),
-        (et.kind, et.fire_channels, et.rounds_per_engagement, et.min_range_m, et.max_range_m,
-         et.min_altitude_m, et.max_altitude_m, et.engagement_time_s, et.interceptor_speed_mps,
-         et.pk, et.pk_range_falloff, ctx.engagement_cost, et.magazine, et.reload_time_s,
-         et.acquisition_basket_m, EW),
-        (params.unit_xy, params.unit_type),
-        (doctrine.max_shots_per_threat, doctrine.shoot_look_shoot, doctrine.cost_rule_ratio,
-         doctrine.cost_rule_value_threshold_eur),
-        (ctx.later_keys, ctx.later_cost, ctx.group_end),
-    )  # fmt: skip
-    arrival_order = np.argsort(ctx.arrival_s, kind="stable")
-    code = _COMPILED_POLICIES.get(policy, loop.EXTERNAL)
-    no_decision = (np.empty(0, np.int64),) * 4 + (np.empty((0, 0)),) * 2
-    decision = no_decision
-    while True:
-        status, problem = loop.advance(
-            sf, si, code, params.duration_s, params.time_step_s, TIME_KEY,
-            state, log, pending, open_pairs, reload_log, uniforms, arrival_order,
-            *static, decision,
-        )  # fmt: skip
-        decision = no_decision
-        if status == loop.DONE:
-            break
-        if status == loop.GROW:
-            capacity *= 2
-            log = _grow(log, capacity)
-            (pending,) = _grow((pending,), capacity)
-            reload_log = _grow((reload_log,), 2 * reload_log.shape[0])[0]
-            uniforms = np.concatenate([uniforms, rng.random(capacity - uniforms.size)])
-            continue
-        decision = _ask_policy(policy, problem, rng)
-
-    n_log = si[loop.N_LOG]
-    eng = {name: column[:n_log].copy() for (name, _), column in zip(_LOG_FIELDS, log, strict=True)}
-    eng.pop("draw")
-    _, fate, end_s, _, ready, reserve, _, site_left = state
-    reloads = reload_log[: si[loop.N_RELOAD]]
-    return NightOutcome(
-        params=params,
-        raid=raid,
-        detect_s=detect_s,
-        fate=fate,
-        end_s=end_s,
-        engagements=eng,
-        rounds_left=ready + reserve,
-        site_value_left_eur=site_left,
-        reloads={
-            "unit": reloads[:, 0].astype(np.int64),
-            "t_start": reloads[:, 1].copy(),
-            "t_end": reloads[:, 2].copy(),
-        },
-        tracks=picture,
-    )
-
-
-def _ask_policy(policy: AllocationPolicy, problem: tuple, rng: np.random.Generator) -> tuple:
-    """Call a Python policy on the compiled loop's problem; return the loop's decision tuple."""
-    from leapsim.c2.allocation import AllocationProblem
-
-    (_, _, _, _, units, threats, pk, feasible, t_end, cost, capacity, value, threat_cost,
-     survival, max_new, later) = problem  # fmt: skip
-    chosen = policy(
-        AllocationProblem(
-            pk=pk,
-            feasible=feasible,
-            engagement_cost=cost,
-            capacity=capacity,
-            threat_value=value,
-            threat_cost=threat_cost,
-            survival_in_flight=survival,
-            max_new_shots=max_new,
-            later_cost_per_kill=later,
+    arrival = raid.paths.arrival_s
+    return Night(
+        duration_s=float(params.duration_s),
+        time_step_s=float(params.time_step_s),
+        windows=windows,
+        arrival_order=np.argsort(arrival, kind="stable"),
+        threats=Threats(
+            raid.paths, arrival, raid.family, raid.type, raid.target, detect_s, raid.n_real
         ),
-        rng,
+        threat_types=to_kernel(ThreatTypesView, params.threat_types),
+        units=Units(params.unit_xy, params.unit_type),
+        effectors=to_kernel(EffectorTypesView, params.effector_types),
+        doctrine=to_kernel(DoctrineView, params.doctrine),
+        tracks=tracks,
+        later=later_costs(params, raid, windows),
     )
-    cu = np.asarray(chosen.unit, np.int64)
-    ck = np.asarray(chosen.threat, np.int64)
-    _check_assignment(cu, ck, feasible, capacity, max_new)
-    order = np.lexsort((ck, cu))
-    return cu[order], ck[order], units, threats, t_end, pk
 
 
-def _check_assignment(cu, ck, feasible, capacity, max_new) -> None:
+def _reload_log(rows: int) -> ReloadLog:
+    return ReloadLog(np.empty(rows, np.int64), np.empty(rows), np.empty(rows))
+
+
+def _grown(a: np.ndarray, size: int) -> np.ndarray:
+    out = np.empty(size, a.dtype)
+    out[: a.size] = a
+    return out
+
+
+def _grow(buffers: Buffers, rng: np.random.Generator) -> Buffers:
+    """Every buffer twice as large; the new uniforms come from the run's generator."""
+    size = 2 * buffers.pending.size
+    rows = 2 * buffers.reloads.unit.size
+    return Buffers(
+        log=EngagementLog(*(_grown(column, size) for column in buffers.log)),
+        pending=_grown(buffers.pending, size),
+        open_windows=buffers.open_windows,
+        reloads=ReloadLog(*(_grown(column, rows) for column in buffers.reloads)),
+        uniforms=np.concatenate([buffers.uniforms, rng.random(size - buffers.uniforms.size)]),
+    )
+
+
+def _check_assignment(rows: np.ndarray, cols: np.ndarray, problem: AllocationProblem) -> None:
     """A policy's answer must respect feasibility, unit capacity and shots per threat."""
-    if cu.size and not feasible[cu, ck].all():
+    if rows.shape != cols.shape or rows.ndim != 1:
+        raise ValueError("allocation policy returned unit and threat arrays of different shapes")
+    if rows.size and (
+        rows.min() < 0
+        or cols.min() < 0
+        or rows.max() >= problem.n_units
+        or cols.max() >= problem.n_threats
+    ):
+        raise ValueError("allocation policy returned an index outside the problem")
+    if rows.size and not problem.feasible[rows, cols].all():
         raise ValueError("allocation policy assigned an infeasible (unit, threat) pair")
-    if np.any(np.bincount(cu, minlength=capacity.size) > capacity):
+    if np.any(np.bincount(rows, minlength=problem.n_units) > problem.capacity):
         raise ValueError("allocation policy exceeded a unit's capacity")
-    if np.any(np.bincount(ck, minlength=max_new.size) > max_new):
+    if np.any(np.bincount(cols, minlength=problem.n_threats) > problem.max_new_shots):
         raise ValueError("allocation policy exceeded the shots allowed on a threat")

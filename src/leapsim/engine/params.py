@@ -9,7 +9,8 @@ ellipsoid is the third coordinate; radar horizons are modelled separately with a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -20,7 +21,6 @@ from leapsim.sensing.sensors import DEFAULT_PFA, KINDS, SensorArrays
 
 FAMILY_CODE = {name: i for i, name in enumerate(THREAT_FAMILIES)}
 EFFECTOR_KINDS = ("missile", "gun", "interceptor_drone", "laser", "ew")
-POLICY_NAMES = ("cost_aware", "max_pk", "wta")
 SENSING_MODES = ("detection", "tracked")
 #: Acquisition basket (m) of an effector type that gives none, by kind (planning estimates, also
 #: listed in the catalogue's header): seekers and own fire-control radars absorb large cue
@@ -87,12 +87,40 @@ class Raids:
 
 @dataclass(frozen=True)
 class Doctrine:
+    """Rules of engagement and the allocation policies' numbers; meanings and the one default of
+    each in :class:`leapsim.scenario.models.Doctrine` (docs/scenario.md)."""
+
     policy: str
     max_shots_per_threat: int
     shoot_look_shoot: bool
     cost_rule_ratio: np.ndarray  # (C,)
     cost_rule_value_threshold_eur: np.ndarray  # (C,)
+    hold_for_cheaper: float
+    hold_min_pk: float
+    hold_range_fraction: float
     wta_iterations: int
+
+
+def kernel_view(cls: type, exclude: tuple[str, ...]) -> type:
+    """A named tuple of the fields of dataclass ``cls`` except ``exclude``: how the compiled loop
+    receives it, so that a field added to ``cls`` reaches the loop with no other edit. Names and
+    labels stay out: numba types a string anew on every call (about 50× the cost of an array)."""
+    view = NamedTuple(  # type: ignore[misc]
+        f"{cls.__name__}View", [(f.name, Any) for f in fields(cls) if f.name not in exclude]
+    )
+    view.__module__ = __name__  # numba's cache pickles the class by reference
+    view.__doc__ = f"The compiled loop's view of :class:`{cls.__name__}` (without {exclude})."
+    return view
+
+
+def to_kernel(view: type, obj: object) -> tuple:
+    """``obj`` as its kernel view (see :func:`kernel_view`)."""
+    return view(*(getattr(obj, name) for name in view._fields))
+
+
+ThreatTypesView = kernel_view(ThreatTypes, ("names",))
+EffectorTypesView = kernel_view(EffectorTypes, ("names",))
+DoctrineView = kernel_view(Doctrine, ("policy",))
 
 
 @dataclass(frozen=True)
@@ -247,6 +275,9 @@ def compile_scenario(resolved: ResolvedScenario) -> NightParams:
         cost_rule_value_threshold_eur=np.array(
             [r.unless_value_at_risk_above_eur for r in sc.doctrine.cost_rules], float
         ),
+        hold_for_cheaper=sc.doctrine.hold_for_cheaper,
+        hold_min_pk=sc.doctrine.hold_min_pk,
+        hold_range_fraction=sc.doctrine.hold_range_fraction,
         wta_iterations=sc.doctrine.wta_iterations,
     )
     return NightParams(

@@ -9,6 +9,7 @@ happen.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -74,9 +75,9 @@ def draw_raid(params: NightParams, rng: np.random.Generator) -> RaidDraw:
     return RaidDraw(ttype, family, target, paths, launch_s <= params.duration_s)
 
 
-@dataclass(frozen=True)
-class EngagementWindows:
-    """Fire-unit/threat pairs whose path crosses the unit's maximum range, sorted by entry time."""
+class EngagementWindows(NamedTuple):
+    """Fire-unit/threat pairs whose path crosses the unit's maximum range, sorted by entry time
+    (a named tuple: the compiled loop takes it as it is)."""
 
     unit: np.ndarray
     threat: np.ndarray

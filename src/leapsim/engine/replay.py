@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from leapsim.engine.codes import FATES, LEAKED, NOT_LAUNCHED, OUTCOMES, UNRESOLVED
 from leapsim.engine.kinematics import position_at_arc
-from leapsim.engine.night import FATES, OUTCOMES, NightOutcome
+from leapsim.engine.night import NightOutcome
 from leapsim.scenario.models import THREAT_FAMILIES
 
 EVENT_KINDS = (
@@ -88,16 +89,17 @@ def event_log(outcome: NightOutcome, run: int = 0) -> dict[str, np.ndarray]:
     eng = outcome.engagements
     fate = outcome.fate
     real = np.arange(raid.n) < raid.n_real
-    launched = np.flatnonzero(real & (fate != FATES.index("not_launched")))
-    detected = np.flatnonzero(real & np.isfinite(outcome.detect_s) & (fate != 0))
-    leaked = np.flatnonzero(fate == FATES.index("leaked"))
+    launched = np.flatnonzero(real & (fate != NOT_LAUNCHED))
+    detected = np.flatnonzero(real & np.isfinite(outcome.detect_s) & (fate != NOT_LAUNCHED))
+    leaked = np.flatnonzero(fate == LEAKED)
     false_tracks = np.flatnonzero(~real)
-    resolved = eng["outcome"] < OUTCOMES.index("unresolved")
-    outcome_kind = np.array([EVENT_KINDS.index(k) for k in ("miss", "kill", "overtaken")])
+    resolved = eng["outcome"] != UNRESOLVED
+    outcome_kind = np.array([EVENT_KINDS.index(name) for name in OUTCOMES[:UNRESOLVED]])
+    kind = EVENT_KINDS.index
     parts = [
-        (raid.paths.launch_s[launched], 0, launched, -1, 0.0),
-        (outcome.detect_s[detected], 1, detected, -1, 0.0),
-        (eng["t_start"], 2, eng["threat"], eng["unit"], eng["cost"]),
+        (raid.paths.launch_s[launched], kind("launch"), launched, -1, 0.0),
+        (outcome.detect_s[detected], kind("detect"), detected, -1, 0.0),
+        (eng["t_start"], kind("engage"), eng["threat"], eng["unit"], eng["cost"]),
         (
             eng["t_end"][resolved],
             outcome_kind[eng["outcome"][resolved]],
@@ -105,9 +107,9 @@ def event_log(outcome: NightOutcome, run: int = 0) -> dict[str, np.ndarray]:
             eng["unit"][resolved],
             0.0,
         ),
-        (raid.paths.arrival_s[leaked], 6, leaked, -1, 0.0),
-        (outcome.reloads["t_start"], 7, -1, outcome.reloads["unit"], 0.0),
-        (raid.paths.launch_s[false_tracks], 8, false_tracks, -1, 0.0),
+        (raid.paths.arrival_s[leaked], kind("leak"), leaked, -1, 0.0),
+        (outcome.reloads["t_start"], kind("reload"), -1, outcome.reloads["unit"], 0.0),
+        (raid.paths.launch_s[false_tracks], kind("false_track"), false_tracks, -1, 0.0),
     ]
     cols: dict[str, list[np.ndarray]] = {
         k: [] for k in ("time_s", "kind", "threat", "unit", "cost_eur")

@@ -15,7 +15,7 @@ from leapsim.atomic import write_json_atomic
 from leapsim.campaign.simulate import LEAKAGE
 from leapsim.engine import TOTAL_METRICS
 from leapsim.experiments.campaign_task import nightly
-from leapsim.experiments.stats import mean_ci
+from leapsim.experiments.stats import mean_ci, mean_ci_columns, metric_domain
 from leapsim.experiments.store import scenario_geometry, write_table
 from leapsim.experiments.study import StudyResult
 from leapsim.scenario import ResolvedScenario
@@ -62,21 +62,24 @@ def horizon_stats(nights_to_event: np.ndarray, nights: int) -> dict[str, Any]:
     fraction of runs where it happened."""
     x = np.asarray(nights_to_event, float)
     return {
-        **mean_ci(x),
+        **mean_ci(x, (1, nights + 1)),
         "reached": float(np.mean(x <= nights)) if x.size else 0.0,
         "censored_at": nights + 1,
     }
 
 
 def per_night_stats(result: StudyResult) -> dict[str, dict[str, list]]:
-    """Mean and 95 % CI over runs of every nightly column, one entry per night."""
+    """Mean and 95 % CI over runs of every nightly column, one entry per night (None where
+    there is none)."""
     out = {}
     for name in result.tables["nights"]:
         if name in ("run", "night"):
             continue
-        grid = nightly(result, name)
-        stats = [mean_ci(grid[:, n]) for n in range(grid.shape[1])]
-        out[name] = {key: [s[key] for s in stats] for key in ("mean", "ci_low", "ci_high")}
+        stats = mean_ci_columns(nightly(result, name), metric_domain(name))
+        out[name] = {
+            key: [float(v) if np.isfinite(v) else None for v in stats[key]]
+            for key in ("mean", "ci_low", "ci_high")
+        }
     return out
 
 
@@ -106,8 +109,12 @@ def campaign_summary(
             "start_month_offset": job.config.start_month_offset,
         },
         "config": {"file": config_file, **job.config.model_dump(mode="json")},
-        "metrics": {name: mean_ci(totals[name]) for name in TOTALS},
-        "columns": {n: mean_ci(v) for n, v in totals.items() if n not in TOTALS and "." in n},
+        "metrics": {name: mean_ci(totals[name], metric_domain(name)) for name in TOTALS},
+        "columns": {
+            n: mean_ci(v, metric_domain(n))
+            for n, v in totals.items()
+            if n not in TOTALS and "." in n
+        },
         "horizon": {
             "layer_exhausted": exhausted,
             "leakage_threshold": horizon_stats(horizon[LEAKAGE], nights),

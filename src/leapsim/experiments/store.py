@@ -15,7 +15,7 @@ import leapsim
 from leapsim.atomic import write_json_atomic, write_with_atomic
 from leapsim.engine import TOTAL_METRICS, NightParams
 from leapsim.engine.params import EFFECTOR_KINDS, expand_placement
-from leapsim.experiments.stats import mean_ci
+from leapsim.experiments.stats import mean_ci, metric_domain
 from leapsim.experiments.study import StudyResult
 from leapsim.scenario import ResolvedScenario
 from leapsim.scenario.models import THREAT_FAMILIES
@@ -45,8 +45,12 @@ def night_summary(result: StudyResult, scenario_file: str) -> dict[str, Any]:
         "runs": result.runs,
         "seed": result.seed,
         "policy": params.doctrine.policy,
-        "metrics": {name: mean_ci(columns[name]) for name in TOTAL_METRICS},
-        "columns": {name: mean_ci(v) for name, v in columns.items() if name not in TOTAL_METRICS},
+        "metrics": {name: mean_ci(columns[name], metric_domain(name)) for name in TOTAL_METRICS},
+        "columns": {
+            name: mean_ci(v, metric_domain(name))
+            for name, v in columns.items()
+            if name not in TOTAL_METRICS
+        },
         "threat_types": list(params.threat_types.names),
         "effector_types": list(params.effector_types.names),
         "sites": list(params.site_names),

@@ -179,6 +179,12 @@ def run_studies(
     return [merge(s, [done[s.key, r] for r in range(s.runs)]) for s in studies]
 
 
+def saved_runs(study: Study, checkpoint: Checkpoint) -> int:
+    """How many of the study's replications ``checkpoint`` holds (a rerun reuses them)."""
+    saved = checkpoint.load()
+    return sum((study.key, r) in saved for r in range(study.runs))
+
+
 def run_study(
     study: Study,
     executor: Executor | None = None,

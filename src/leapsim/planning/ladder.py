@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from leapsim.experiments.stats import mean_ci
+from leapsim.experiments.stats import UNIT_INTERVAL, mean_ci, metric_domain
 from leapsim.planning.evaluate import first_event_night, per_run, plan_task
 from leapsim.planning.front import paired_difference, pareto_mask, select_finalists, separated
 from leapsim.planning.prepare import PreparedPlan, prepare_plan
@@ -135,7 +135,7 @@ class Ladder:
             return None
         kind = "campaign" if final else "campaign_screen"
         lasted = first_event_night(self.runner.result(plan_id, kind)) > sustain.nights
-        return {**mean_ci(lasted.astype(float)), "required": sustain.probability}
+        return {**mean_ci(lasted.astype(float), UNIT_INTERVAL), "required": sustain.probability}
 
     def worst(self, objective: str) -> float:
         """The value told for an infeasible plan: all site value, or every threat leaking."""
@@ -180,7 +180,7 @@ class Ladder:
                 objectives["cost"] = {"mean": c, "ci_low": c, "ci_high": c, "n": 0}
             else:
                 x = self.samples(plan_id, objective, True)
-                objectives[objective] = mean_ci(x)
+                objectives[objective] = mean_ci(x, metric_domain(COLUMN[objective]))
                 runs = x.size
         sustained = self.sustained(plan_id, True)
         feasible = plan.feasible and (

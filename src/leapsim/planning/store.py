@@ -24,7 +24,7 @@ import numpy as np
 import leapsim
 from leapsim.atomic import write_json_atomic
 from leapsim.experiments import nightly
-from leapsim.experiments.stats import mean_ci
+from leapsim.experiments.stats import mean_ci, metric_domain
 from leapsim.experiments.store import scenario_geometry, write_table
 from leapsim.planning.build import is_renewable, position_label, unit_positions, write_plan_files
 from leapsim.planning.costs import CATEGORIES, month_of_night, production_schedule, round_cost
@@ -294,7 +294,7 @@ def chosen_doc(outcome: PlanOutcome, m: Measured) -> dict[str, Any]:
         for name in result.tables["nights"]:
             if name.startswith("stock.") and not name.startswith("stock_by_nation."):
                 grid = nightly(result, name)
-                stats = [mean_ci(grid[:, n]) for n in range(grid.shape[1])]
+                stats = [mean_ci(grid[:, n], metric_domain(name)) for n in range(grid.shape[1])]
                 curves[name[len("stock."):]] = {k: [st[k] for st in stats]
                                                 for k in ("mean", "ci_low", "ci_high")}  # fmt: skip
     return {

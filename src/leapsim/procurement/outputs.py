@@ -52,7 +52,7 @@ def requirements_tables(req: Requirements) -> dict[str, np.ndarray]:
 def requirements_summary(req: Requirements, seconds: float) -> dict[str, Any]:
     s = req.s
     base = req.baseline.tables["runs"]
-    from leapsim.experiments import mean_ci
+    from leapsim.experiments.stats import mean_ci, metric_domain
 
     fronts = {x: frontier(req, x) for x in (*s.incumbents, None)}
     regions = {}
@@ -75,8 +75,12 @@ def requirements_summary(req: Requirements, seconds: float) -> dict[str, Any]:
         "incumbent_defence": {
             "name": s.incumbent.scenario.name,
             "file": s.incumbent.file,
-            "value_lost_eur": _stats(mean_ci(base["value_lost_eur"])),
-            "defender_spend_eur": _stats(mean_ci(base["defender_spend_eur"])),
+            "value_lost_eur": _stats(
+                mean_ci(base["value_lost_eur"], metric_domain("value_lost_eur"))
+            ),
+            "defender_spend_eur": _stats(
+                mean_ci(base["defender_spend_eur"], metric_domain("defender_spend_eur"))
+            ),
         },
         "incumbents": list(s.incumbents),
         "grid": s.grid,

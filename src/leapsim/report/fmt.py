@@ -38,7 +38,9 @@ def fmt_value(value: float | None, unit: str) -> str:
 
 
 def fmt_ci(stats: dict, unit: str) -> str:
-    """'95 % CI low – high' of a summary statistic."""
+    """'95 % CI low – high' of a summary statistic (none below two runs)."""
+    if stats.get("ci_low") is None or stats.get("ci_high") is None:
+        return "95 % CI: too few runs"
     return (
         f"95 % CI {fmt_value(stats.get('ci_low'), unit)} – {fmt_value(stats.get('ci_high'), unit)}"
     )

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from leapsim.engine.codes import FATES, OUTCOMES
 from leapsim.errors import InputError
 
 STAT_KEYS = ("mean", "ci_low", "ci_high")
@@ -30,11 +31,10 @@ HINDCAST_COLUMNS = (
     "neutralised_sim_p05",
     "neutralised_sim_p95",
 )
-#: Folders of the decision layers (plan search, requirements, coalitions): a summary.json of
-#: their own (docs/plan.md, docs/procurement.md), a scenario.json for the map (plan), no runs.
+#: Folders of the decision layers (plan search, requirements, coalitions, early warning): a
+#: summary.json of their own (docs/plan.md, docs/procurement.md, docs/warning.md), a
+#: scenario.json for the map (plan, warning), no runs.
 DECISION_KINDS = ("plan", "requirements", "coalition", "warning")
-FATES = ("killed", "leaked", "airborne", "not_launched")
-OUTCOMES = ("kill", "miss", "overtaken")
 
 
 @dataclass(frozen=True)

@@ -14,35 +14,23 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from leapsim.engine.codes import FATES, KILL, KILLED, LEAKED, NOT_LAUNCHED, OUTCOMES
 from leapsim.report.load import ResultFolder
 
-FATE_CODE = {"killed": 0, "leaked": 1, "airborne": 2}
-OUTCOME_CODE = {"kill": 0, "miss": 1, "overtaken": 2}
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean Earth radius
 COORD_SCALE = 100_000  # replay lat/lon sent as integers of 1e-5 degree (about 1.1 m)
 TIME_SCALE = 10  # replay times sent as integers of 0.1 s
 
 
-def t_interval(values: np.ndarray) -> dict[str, list[float | None]]:
-    """Mean and Student-t 95 % interval over axis 0: ``mean ± t(0.975, n-1)·s/√n``.
+def t_interval(values: np.ndarray, column: str) -> dict[str, list[float | None]]:
+    """Mean and 95 % interval over axis 0 of a results column: the ``summary.json`` method
+    (``leapsim.experiments.stats``: Student-t within the column's domain, none below two runs;
+    docs/results.md). Imported here so that loading the report stays light."""
+    from leapsim.experiments.stats import mean_ci_columns, metric_domain
 
-    Same method as ``summary.json`` (docs/results.md). With one run the interval collapses to
-    the mean.
-    """
-    x = np.asarray(values, dtype=np.float64)
-    n = x.shape[0]
-    mean = x.mean(axis=0)
-    if n > 1:
-        half = stats.t.ppf(0.975, n - 1) * x.std(axis=0, ddof=1) / math.sqrt(n)
-    else:
-        half = np.zeros_like(mean)
-    return {
-        "mean": _floats(mean),
-        "ci_low": _floats(mean - half),
-        "ci_high": _floats(mean + half),
-    }
+    interval = mean_ci_columns(values, metric_domain(column))
+    return {key: _floats(interval[key]) for key in ("mean", "ci_low", "ci_high")}
 
 
 def _floats(a: np.ndarray, digits: int = 6) -> list[float | None]:
@@ -135,9 +123,9 @@ def prepare_campaign(result: ResultFolder) -> dict[str, Any]:
     per_night = dict(summary.get("per_night") or {})
     for name, values in grid.items():
         if name not in ("run", "night") and name not in per_night:
-            per_night[name] = t_interval(values)
+            per_night[name] = t_interval(values, name)
     cumulative = {
-        key: t_interval(np.cumsum(grid[key], axis=1))
+        key: t_interval(np.cumsum(grid[key], axis=1), key)
         for key in ("defender_spend_eur", "attacker_spend_eur", "value_lost_eur", "leaked")
         if key in grid
     }
@@ -216,15 +204,15 @@ def prepare_replay(
     """Compact replay for drawing, plus exact event times for the counters and timeline."""
     threats = replay["threats"]
     fates = threats["fate"]
-    launched = [i for i, f in enumerate(fates) if f != "not_launched"]
+    launched = [i for i, f in enumerate(fates) if f != FATES[NOT_LAUNCHED]]
     paths = {i: np.asarray(threats["path"][i], dtype=np.float64).reshape(-1, 4) for i in launched}
     launched = [i for i in launched if len(paths[i])]
     ends = np.asarray(threats["end_time_s"], dtype=np.float64)
     launch_t = np.array([paths[i][0, 3] for i in launched])
     timeline = {
         "launch": np.sort(launch_t).round(1).tolist(),
-        "kill": np.sort(ends[[i for i in launched if fates[i] == "killed"]]).round(1).tolist(),
-        "leak": np.sort(ends[[i for i in launched if fates[i] == "leaked"]]).round(1).tolist(),
+        "kill": np.sort(ends[[i for i in launched if fates[i] == FATES[KILLED]]]).round(1).tolist(),
+        "leak": np.sort(ends[[i for i in launched if fates[i] == FATES[LEAKED]]]).round(1).tolist(),
         "engage": np.sort(np.asarray(replay["engagements"]["t_start"], dtype=np.float64))
         .round(1)
         .tolist(),
@@ -257,7 +245,8 @@ def prepare_replay(
         "threat_types": list(replay["threat_types"]),
         "families": list(replay.get("families") or []),
         "type": [int(threats["type"][i]) for i in shown],
-        "fate": [FATE_CODE[fates[i]] for i in shown],
+        "fate": [FATES.index(fates[i]) for i in shown],
+        "codes": {"killed": KILLED, "leaked": LEAKED, "kill": KILL},
         "end": np.round(ends[shown], 1).tolist() if shown else [],
         "npts": [len(p) for p in thinned],
         "lat": _delta(flat[:, 0], COORD_SCALE),
@@ -270,7 +259,7 @@ def prepare_replay(
             "threat": [index[eng["threat"][k]] for k in keep_e],
             "t_start": [round(float(eng["t_start"][k]), 1) for k in keep_e],
             "t_end": [round(float(eng["t_end"][k]), 1) for k in keep_e],
-            "outcome": [OUTCOME_CODE[eng["outcome"][k]] for k in keep_e],
+            "outcome": [OUTCOMES.index(eng["outcome"][k]) for k in keep_e],
         },
         "timeline": timeline,
         "totals": {

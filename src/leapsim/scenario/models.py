@@ -225,11 +225,46 @@ class CostRule(StrictModel):
 
 
 class Doctrine(StrictModel):
+    """Rules of engagement and the numbers of the allocation policies. Each field's default here
+    is the only one: the engine and the policies take every doctrine number from this model."""
+
     policy: AllocationPolicyName = "cost_aware"
     max_shots_per_threat: int = Field(default=2, ge=1, le=20)
     shoot_look_shoot: bool = True
     cost_rules: list[CostRule] = Field(default_factory=list)
-    wta_iterations: int = Field(default=200, ge=1, le=1_000_000)
+    hold_for_cheaper: float = Field(
+        default=2.0,
+        ge=1.0,
+        le=1000.0,
+        allow_inf_nan=False,
+        description=(
+            "`cost_aware` holds fire on a threat when a layer at least this many times cheaper "
+            "per expected kill will get a full engagement on it later in its flight."
+        ),
+    )
+    hold_min_pk: float = Field(
+        default=0.5,
+        gt=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description="Nominal Pk a later layer needs for `cost_aware` to hold fire for it.",
+    )
+    hold_range_fraction: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description=(
+            "A later layer's nominal Pk is its Pk at this fraction of its maximum range: "
+            "`pk × (1 − pk_range_falloff × fraction)`."
+        ),
+    )
+    wta_iterations: int = Field(
+        default=200,
+        ge=1,
+        le=1_000_000,
+        description="Search iterations per decision epoch of the `wta` policy.",
+    )
 
 
 class Sensing(StrictModel):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from leapsim.engine import NightParams, compile_scenario, simulate_night
-from leapsim.engine.night import KILL, KILLED, NOT_LAUNCHED
+from leapsim.engine.codes import KILL, KILLED, NOT_LAUNCHED
 from leapsim.engine.params import EFFECTOR_KINDS, FAMILY_CODE
 from leapsim.errors import InputError
 from leapsim.scenario import ResolvedScenario

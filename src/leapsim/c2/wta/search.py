@@ -19,8 +19,8 @@ from leapsim.c2.wta import _kernels as K
 from leapsim.c2.wta.problem import WTAProblem
 
 
-def build_instance(problem: WTAProblem, n_candidates: int | None) -> tuple:
-    """Kernel instance tuple. A pair (i, j) is a candidate when j is among the ``n_candidates``
+def build_instance(problem: WTAProblem, n_candidates: int | None) -> K.Instance:
+    """Kernel instance. A pair (i, j) is a candidate when j is among the ``n_candidates``
     best targets of type i by first-shot return ``v_j p_ij`` or by ``p_ij``, or i is among the
     ``n_candidates`` best types of target j by ``p_ij``; None makes every permitted pair with
     p > 0 and v > 0 a candidate. Candidates of a type are listed best ``v_j p_ij`` first."""
@@ -39,35 +39,7 @@ def build_instance(problem: WTAProblem, n_candidates: int | None) -> tuple:
         iscand[rows, np.argpartition(-pk, c - 1, axis=1)[:, :c]] = True
         iscand[np.argpartition(-pk, c - 1, axis=0)[:c, :], np.arange(n)[None, :]] = True
         iscand &= usable
-    order = np.argsort(np.where(iscand, -ret, np.inf), axis=1, kind="stable")
-    counts = iscand.sum(axis=1)
-    cptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    cand = order[np.arange(n)[None, :] < counts[:, None]].astype(np.int64)
-    rev_t, rev_j = np.nonzero(iscand.T)
-    rptr = np.concatenate([[0], np.cumsum(np.bincount(rev_t, minlength=n))]).astype(np.int64)
-    rev = rev_j.astype(np.int64)
-    tstart = np.concatenate([[0], np.cumsum(avail)]).astype(np.int64)
-    return (v, p, q, ucost, maxs, cptr, cand, rptr, rev, iscand, tstart)
-
-
-def units_from_counts(problem: WTAProblem, x: np.ndarray) -> np.ndarray:
-    """Target of every unit (units of type i are consecutive; -1 for units not fired)."""
-    tgt = np.full(int(problem.availability.sum()), -1, np.int64)
-    start = 0
-    for i in range(problem.n_types):
-        js = np.repeat(np.arange(problem.n_targets), x[i])
-        tgt[start : start + js.size] = js
-        start += int(problem.availability[i])
-    return tgt
-
-
-def counts_from_units(problem: WTAProblem, tgt: np.ndarray) -> np.ndarray:
-    """(m, n) count matrix of a unit assignment."""
-    utype = np.repeat(np.arange(problem.n_types), problem.availability)
-    x = np.zeros(problem.p.shape, np.int64)
-    fired = tgt >= 0
-    np.add.at(x, (utype[fired], tgt[fired]), 1)
-    return x
+    return K.instance(v, p, q, ucost, maxs, avail, iscand, ret)
 
 
 @dataclass(frozen=True)
@@ -100,6 +72,21 @@ class SearchParams:
     descent_rounds: int = 60
     descent_fail: int = 3
 
+    def settings(self, worker: int, iterations: int) -> K.Settings:
+        """The kernels' settings of worker ``worker`` (a portfolio: even-numbered workers ruin
+        at random) with an iteration budget of ``iterations``."""
+        return K.Settings(
+            iterations=int(iterations),
+            chunk=self.chunk,
+            descent_rounds=self.descent_rounds,
+            descent_fail=self.descent_fail,
+            ruin_max=self.ruin_max,
+            related=self.related if worker % 2 else 0.0,
+            related_width=self.related_width,
+            lap_prob=self.lap_prob,
+            accept=self.accept,
+        )
+
 
 @dataclass(frozen=True)
 class SearchResult:
@@ -119,6 +106,7 @@ def search(
     workers: int = 1,
     params: SearchParams | None = None,
     start: np.ndarray | None = None,
+    lower_bound: float = -np.inf,
 ) -> SearchResult:
     """Layered-assignment start, assignment-move descent, then iterated local search on
     ``workers`` threads.
@@ -129,7 +117,9 @@ def search(
     solution; the result depends only on the seed and the budget in iteration mode. Each worker
     starts with its own seeded descent (at most ``descent_rounds`` assignment moves), which runs
     before the clock is consulted. ``start`` (an (m, n) count matrix, e.g. rounded from the
-    configuration LP) replaces the layered start when its objective is lower.
+    configuration LP) replaces the layered start when its objective is lower. The search stops
+    early once ``lower_bound`` (a proven lower bound on the optimum) shows that the best
+    solution cannot be improved.
     """
     prm = params or SearchParams()
     if prm.n_candidates is not None and prm.n_candidates < 1:
@@ -137,6 +127,7 @@ def search(
     t0 = time.perf_counter()
     workers = max(1, int(workers))
     inst = build_instance(problem, prm.n_candidates)
+    full = inst if prm.n_candidates is None else build_instance(problem, None)
     hold = bool(
         np.any(problem.shot_cost > 0) or problem.mask is not None or problem.max_shots is not None
     )
@@ -148,37 +139,31 @@ def search(
         start = np.asarray(start, np.int64)
         if problem.objective(start) < problem.objective(x0):
             x0 = start
-    tgt0 = units_from_counts(problem, x0)
+    tgt0 = K.units_from_counts(x0, inst.unit_start)
     states = np.random.SeedSequence(int(seed)).generate_state(workers, dtype=np.uint64)
     rngs = [np.array([s], dtype=np.uint64) for s in states]
+    bound = float(lower_bound)
+    if workers == 1 and iterations is not None:
+        settings = prm.settings(0, iterations)
+        sol, done = K.search_on_budget(inst, full, tgt0, hold, rngs[0], settings, bound)
+        counts = K.counts_from_units(sol.target, full.unit_start, problem.n_targets)
+        return SearchResult(counts, problem.objective(counts), int(done))
+    settings = [prm.settings(w, 0) for w in range(workers)]
     cur = [K.new_state(tgt0, inst) for _ in range(workers)]
 
     def descend(w: int) -> float:
-        return K.assignment_descent(
-            cur[w], inst, hold, rngs[w], prm.descent_fail, prm.descent_rounds
-        )
+        s = settings[w]
+        return K.assignment_descent(cur[w], inst, hold, rngs[w], s.descent_fail, s.descent_rounds)
 
-    def run(w: int, n_iter: int) -> float:
-        return K.iterated_search(
-            cur[w],
-            best[w],
-            inst,
-            hold,
-            rngs[w],
-            n_iter,
-            prm.ruin_max,
-            prm.lap_prob,
-            prm.accept,
-            prm.related if w % 2 else 0.0,  # a portfolio: even workers ruin at random
-            prm.related_width,
-        )
+    def run(w: int, n_iter: int) -> tuple[float, int]:
+        return K.iterated_search(cur[w], best[w], inst, hold, rngs[w], n_iter, settings[w], bound)
 
     done = 0
     if tgt0.size == 0:  # nothing to fire: the empty answer is optimal
         iterations = 0
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
 
-    def each(fn, *args) -> list[float]:
+    def each(fn, *args) -> list:
         """``fn(w, *args)`` for every worker, on the pool when there is one."""
         if pool is None:
             return [fn(0, *args)]
@@ -186,7 +171,7 @@ def search(
 
     try:
         f_best = each(descend)
-        best = [tuple(a.copy() for a in c) for c in cur]
+        best = [K.clone(c) for c in cur]
         t_search = time.perf_counter()
         rounds = 0
         while True:
@@ -198,9 +183,12 @@ def search(
             ):
                 break
             n_iter = prm.chunk if iterations is None else min(prm.chunk, iterations - done)
-            f_best = each(run, n_iter)
-            done += n_iter
+            ran = each(run, n_iter)
+            f_best = [f for f, _ in ran]
+            done += max(r for _, r in ran)
             rounds += 1
+            if min(r for _, r in ran) < n_iter:  # a worker's best is proven optimal
+                break
             if workers > 1 and rounds % prm.sync_every == 0:
                 w_star = int(np.argmin(f_best))
                 for w in range(workers):
@@ -211,12 +199,10 @@ def search(
     finally:
         if pool is not None:
             pool.shutdown()
-    w_star = int(np.argmin(f_best))
-    sol = best[w_star]
-    full = inst if prm.n_candidates is None else build_instance(problem, None)
+    sol = best[int(np.argmin(f_best))]
     eps = 1e-13 * (1.0 + float(problem.values.sum()))
     K.local_search(sol, full, np.ones(problem.n_targets, np.bool_), eps)
-    counts = counts_from_units(problem, sol[0])
+    counts = K.counts_from_units(sol.target, full.unit_start, problem.n_targets)
     return SearchResult(counts, problem.objective(counts), done)
 
 
@@ -241,11 +227,11 @@ def _kernel_args(problem: WTAProblem) -> tuple:
     """(v, p, q, allowed, shot cost, max shots, availability) as the kernels take them: ``q``
     floored at ``K.QMIN``, no shot limit as the largest int64."""
     q = np.maximum(1.0 - problem.p, K.QMIN)
-    return (
-        problem.values,
-        problem.p,
+    return (  # writable copies: the compiled policy passes writable arrays (one specialisation)
+        problem.values.copy(),
+        problem.p.copy(),
         q,
-        problem.allowed,
+        problem.allowed.copy(),
         problem.shot_cost.astype(np.float64),
         problem.shot_limits,
         problem.availability.astype(np.int64),

@@ -30,6 +30,9 @@ converges in well under a second on the benchmark instances and then stops)."""
 _START_TIME_UNTIMED = 10.0
 """Seconds the configuration LP start may take when ``auto`` runs on an iteration budget."""
 
+_PROVEN_GAP = 1e-9
+"""Relative gap at which ``auto`` takes the solution as proven optimal and skips the MILP."""
+
 
 def solve(
     problem: WTAProblem,
@@ -49,9 +52,10 @@ def solve(
         milp: HiGHS on the outer-approximation MILP for ``time_limit`` s from the greedy
             incumbent; returns its best assignment and a valid lower bound.
         auto: a start rounded from the configuration LP (:mod:`leapsim.c2.wta.config_lp`),
-            the search from it, then the best lower bound of the LP's Lagrangian bound, the
-            continuous relaxation's and (when the instance is small enough and time is left)
-            the MILP's; the better assignment wins.
+            the search from it (stopping as soon as the LP's Lagrangian bound proves its best
+            optimal), then the best lower bound of the LP's Lagrangian bound, the continuous
+            relaxation's and (when the instance is small enough, time is left and the solution
+            is not proven optimal yet) the MILP's; the better assignment wins.
 
     ``iterations`` gives the search a deterministic budget (per worker) instead of the clock
     (the configuration LP start of ``auto`` is deterministic too unless it runs out of time);
@@ -96,6 +100,7 @@ def solve(
         workers=workers,
         params=params,
         start=config.counts,
+        lower_bound=config.lower_bound,
     )
     bound_time = 2.0 if limit is None else limit - (time.perf_counter() - t0)
     return _with_bound(
@@ -118,11 +123,13 @@ def _with_bound(
 ) -> Solution:
     """Add a lower bound to incumbent ``x``: the best of ``known`` (e.g. the configuration LP's),
     the relaxation bound, and the MILP bound (taking its assignment when better) if forced or
-    the instance is small enough and time is left."""
+    the instance is small enough, time is left and the bound does not already prove ``x``
+    optimal."""
     f = problem.objective(x)
     bound = max(known, relaxation_bound(problem, f))
     left = budget - (time.perf_counter() - t0) if force else budget
-    if force or (_milp_size(problem) <= _MILP_MAX_VARS and left >= 0.5):
+    proven = f - bound <= _PROVEN_GAP * max(abs(f), 1.0)
+    if force or (not proven and _milp_size(problem) <= _MILP_MAX_VARS and left >= 0.5):
         res = solve_milp(problem, max(left, 0.1), incumbent=x)
         if res.lower_bound is not None:
             bound = max(bound, res.lower_bound)

@@ -710,7 +710,7 @@
       ctx.beginPath();
       for (let i = 0; i < this.threats.length; i++) {
         const th = this.threats[i];
-        if (!pos[i] || T < th.end || th.fate !== 0) continue;
+        if (!pos[i] || T < th.end || th.fate !== rp.codes.killed) continue;
         const X = this.sx(pos[i][1]), Y = this.sy(pos[i][0]);
         ctx.moveTo(X - 3, Y - 3); ctx.lineTo(X + 3, Y + 3); ctx.moveTo(X + 3, Y - 3); ctx.lineTo(X - 3, Y + 3);
       }
@@ -719,7 +719,7 @@
       const impacts = new Map();
       for (let i = 0; i < this.threats.length; i++) {
         const th = this.threats[i];
-        if (!pos[i] || T < th.end || th.fate !== 1) continue;
+        if (!pos[i] || T < th.end || th.fate !== rp.codes.leaked) continue;
         const X = this.sx(pos[i][1]), Y = this.sy(pos[i][0]);
         const age = T - th.end;
         if (age < flash) {
@@ -743,7 +743,7 @@
         if (T <= te) {
           ctx.beginPath(); ctx.moveTo(this.sx(u.lon), this.sy(u.lat)); ctx.lineTo(X, Y);
           ctx.strokeStyle = (KIND_COLOR[u.kind] || "#1c7ed6") + "d0"; ctx.lineWidth = 1.3; ctx.stroke();
-        } else if (e.outcome[k] === 0) {
+        } else if (e.outcome[k] === rp.codes.kill) {
           const age = (T - te) / flash;
           ctx.beginPath(); ctx.arc(X, Y, 4 + 10 * age, 0, 2 * Math.PI);
           ctx.strokeStyle = "rgba(230,119,0," + (1 - age) + ")"; ctx.lineWidth = 2; ctx.stroke();
