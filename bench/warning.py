@@ -9,8 +9,9 @@
    and alerts per day, each with its 95 % CI — and the paired differences MILP − uniform and
    MILP − greedy, on the generator and on the September 2025 case.
 
-Usage: python bench/warning.py [--budgets 1e6 3e6 6e6 12e6] [--runs 30] [--jobs 2]
-       [--out out/bench_warning] (finished replications are kept in OUT/.partial: a rerun resumes)
+Usage: python bench/warning.py [--study builtin:poland_belarus] [--budgets 1e6 3e6 6e6 12e6]
+       [--runs 30] [--jobs 2] [--out out/bench_warning]
+       (finished replications are kept in OUT/.partial: a rerun resumes)
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ import numpy as np
 
 from leapsim.experiments import Checkpoint, LocalExecutor, mean_ci, run_studies
 from leapsim.warning.config import load_study
-from leapsim.warning.cover import coverage, planning_set, warned_share
+from leapsim.warning.cover import coverage, planning_set
 from leapsim.warning.incursions import generate_incursions
 from leapsim.warning.model import compile_study
 from leapsim.warning.pipeline import frame_check, placements_of, studies
 from leapsim.warning.planning import candidate_coverage, plan_placements
-from leapsim.warning.results import paired_block, plan_document
+from leapsim.warning.results import MEASURES, paired_block, plan_document
 
 VALIDATION_SEED = 99
 
@@ -39,12 +40,33 @@ VALIDATION_SEED = 99
 def ci(stats: dict, fmt: str = "{:.3f}") -> str:
     if stats.get("mean") is None:
         return "—"
+    if stats.get("ci_low") is None:
+        return fmt.format(stats["mean"])
     low, high = fmt.format(stats["ci_low"]), fmt.format(stats["ci_high"])
     return f"{fmt.format(stats['mean'])} ({low}–{high})"
 
 
+def warned_drones(cover) -> np.ndarray:
+    """Per drone of the set: does some item of the placement cover it (warn it in time)?"""
+    return np.asarray(cover.sum(axis=0)).ravel() > 0
+
+
+def paired_by_group(a: np.ndarray, b: np.ndarray, group: np.ndarray) -> tuple[float, float, float]:
+    """Share warned by a minus by b on the same drones, with a 95 % normal interval that treats
+    each incursion group as one cluster (its drones fly one route): the ratio estimator's
+    cluster-robust standard error."""
+    d = a.astype(float) - b.astype(float)
+    _, g = np.unique(group, return_inverse=True)
+    total, size = np.bincount(g, d), np.bincount(g).astype(float)
+    diff = total.sum() / size.sum()
+    clusters = len(size)
+    se = np.sqrt(clusters / (clusters - 1) * ((total - diff * size) ** 2).sum()) / size.sum()
+    return float(diff), float(diff - 1.96 * se), float(diff + 1.96 * se)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--study", default="builtin:poland_belarus")
     parser.add_argument("--budgets", type=float, nargs="+", default=[1e6, 3e6, 6e6, 12e6])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=2)
@@ -55,7 +77,7 @@ def main() -> None:
         f"{dt.date.today()}, {platform.machine()} {os.cpu_count()} cores, load "
         f"{os.getloadavg()[0]:.1f} (1-min average)"
     )
-    model = compile_study(load_study("builtin:poland_belarus"))
+    model = compile_study(load_study(args.study))
     print(
         f"border {model.border.name}: {model.border.length_m / 1e3:.1f} km; frame error "
         f"{frame_check(model)}"
@@ -73,24 +95,27 @@ def main() -> None:
     )
     print(
         "\n| budget M€ | method | cost M€ | warned (plan, in sample) | MILP bound | gap to bound "
-        "| warned (out of sample) | solve s | sensors |"
+        "| warned (out of sample) | out of sample − uniform (95 % CI) | solve s | sensors |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     plans = {}
     for budget in args.budgets:
         plan = plan_placements(model, budget, cc)
         plans[budget] = plan
+        hit = {m: warned_drones(coverage(model, c.items, validation))
+               for m, c in plan.choices.items()}  # fmt: skip
         for method, choice in plan.choices.items():
-            out = warned_share(coverage(model, choice.items, validation),
-                               np.arange(len(choice.items)))  # fmt: skip
+            out = float(hit[method].mean())
+            d, low, high = paired_by_group(hit[method], hit["uniform"], validation.flights.group)
+            versus = "—" if method == "uniform" else f"{d:+.4f} ({low:+.4f}–{high:+.4f})"
             bound = "—" if choice.bound is None else f"{choice.bound:.4f}"
             gap = "—" if choice.bound is None else f"{choice.bound - choice.share:.4f}"
             counts = np.bincount(choice.items.option, minlength=len(model.options))
             bought = ", ".join(f"{model.options.names[o]}×{c}" for o, c in enumerate(counts) if c)
             print(
                 f"| {budget / 1e6:g} | {method} | {choice.cost_eur / 1e6:.3f} | "
-                f"{choice.share:.4f} | {bound} | {gap} | {out:.4f} | {choice.time_s:.1f} | "
-                f"{bought} |"
+                f"{choice.share:.4f} | {bound} | {gap} | {out:.4f} | {versus} | "
+                f"{choice.time_s:.1f} | {bought} |"
             )
 
     budget = model.plan.budget_eur
@@ -127,7 +152,7 @@ def main() -> None:
             cells = []
             for m in methods:
                 runs = results[m, name].tables["runs"]
-                cells.append(ci(mean_ci(runs[key]), fmt) if key in runs else "—")
+                cells.append(ci(mean_ci(runs[key], MEASURES[key]), fmt) if key in runs else "—")
             if any(c != "—" for c in cells):
                 print(f"| {label} | " + " | ".join(cells) + " |")
         drones = {m: results[m, name].tables["drones"] for m in methods}
@@ -135,8 +160,8 @@ def main() -> None:
         for m in methods:
             w = drones[m]["warning_s"] / 60.0
             w = w[np.isfinite(w)]
-            q = np.quantile(w, [0.1, 0.5, 0.9]) if w.size else [np.nan] * 3
-            quant.append(f"{q[0]:.0f} / {q[1]:.0f} / {q[2]:.0f}")
+            q = np.quantile(w, [0.1, 0.5, 0.9]) if w.size else None
+            quant.append("—" if q is None else f"{q[0]:.0f} / {q[1]:.0f} / {q[2]:.0f}")
         print("| warning time p10 / p50 / p90 (min) | " + " | ".join(quant) + " |")
         for other in ("uniform", "greedy"):
             diff = paired_block(results["milp", name], results[other, name])

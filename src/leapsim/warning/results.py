@@ -23,6 +23,7 @@ import numpy as np
 import leapsim
 from leapsim.atomic import write_json_atomic
 from leapsim.experiments import StudyResult, mean_ci
+from leapsim.experiments.stats import NON_NEGATIVE, UNBOUNDED, UNIT_INTERVAL, Domain
 from leapsim.experiments.store import write_table
 from leapsim.warning.coverage import CoverageGrid
 from leapsim.warning.model import WarningModel
@@ -30,15 +31,16 @@ from leapsim.warning.placement import Items, item_costs, item_nodes
 from leapsim.warning.planning import Choice, PlanResult
 
 METHODS = ("milp", "greedy", "uniform")
-MEASURES = (
-    "share_warned",
-    "p_detect",
-    "warning_min",
-    "crossing_to_track_min",
-    "p_classified",
-    "false_tracks_per_day",
-    "false_alerts_per_day",
-)
+#: Each measure of ``runs`` and the domain its 95 % interval stays in (docs/results.md).
+MEASURES: dict[str, Domain] = {
+    "share_warned": UNIT_INTERVAL,
+    "p_detect": UNIT_INTERVAL,
+    "warning_min": NON_NEGATIVE,
+    "crossing_to_track_min": UNBOUNDED,  # negative: a track before the border crossing
+    "p_classified": UNIT_INTERVAL,
+    "false_tracks_per_day": NON_NEGATIVE,
+    "false_alerts_per_day": NON_NEGATIVE,
+}
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 HISTOGRAM_BIN_MIN = 5.0
 
@@ -115,8 +117,8 @@ def plan_document(model: WarningModel, plan: PlanResult, key: str) -> dict[str, 
     }
 
 
-def _stats(values: np.ndarray) -> dict[str, Any]:
-    return mean_ci(np.asarray(values, dtype=float))
+def _stats(values: np.ndarray, domain: Domain = UNBOUNDED) -> dict[str, Any]:
+    return mean_ci(np.asarray(values, dtype=float), domain)
 
 
 def warning_edges(results: list[StudyResult]) -> np.ndarray:
@@ -158,8 +160,8 @@ def measured_block(
 ) -> dict[str, Any]:
     """Every measure of one (placement, incursion set) with its 95 % CI over replications."""
     runs = result.tables["runs"]
-    block = {name: _stats(runs[name]) for name in MEASURES if name in runs}
-    block["drones_per_run"] = _stats(runs["drones"])
+    block = {name: _stats(runs[name], domain) for name, domain in MEASURES.items() if name in runs}
+    block["drones_per_run"] = _stats(runs["drones"], NON_NEGATIVE)
     edges = warning_edges([result]) if edges is None else edges
     block["warning_time"] = _warning_block(result.tables["drones"], warning_min, edges)
     return block
