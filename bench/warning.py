@@ -10,7 +10,7 @@
    MILP − greedy, on the generator and on the September 2025 case.
 
 Usage: python bench/warning.py [--study builtin:poland_belarus] [--budgets 1e6 3e6 6e6 12e6]
-       [--runs 30] [--jobs 2] [--out out/bench_warning]
+       [--measure-budget EUR] [--runs 30] [--jobs 2] [--out out/bench_warning]
        (finished replications are kept in OUT/.partial: a rerun resumes)
 """
 
@@ -68,7 +68,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--study", default="builtin:poland_belarus")
     parser.add_argument("--budgets", type=float, nargs="+", default=[1e6, 3e6, 6e6, 12e6])
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--measure-budget", type=float, default=None, help="Monte Carlo budget (the study's)"
+    )
+    parser.add_argument("--runs", type=int, default=30, help="0: the placement table only")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("out/bench_warning"))
@@ -118,7 +121,9 @@ def main() -> None:
                 f"{choice.time_s:.1f} | {bought} |"
             )
 
-    budget = model.plan.budget_eur
+    if args.runs == 0:
+        return
+    budget = args.measure_budget or model.plan.budget_eur
     plan = plans.get(budget) or plan_placements(model, budget, cc)
     plan_doc = plan_document(model, plan, "bench")
     placements = placements_of(model, plan_doc)
