@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from leapsim.c2.policies import make_policy
-from leapsim.cli.run import resolve_scenario
 from leapsim.engine import compile_scenario, night_metrics, simulate_night
 from leapsim.experiments.stats import mean_ci
+from leapsim.scenario import load_scenario
 from leapsim.seeds import run_rng
 
 
@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--scenario", default="builtin:rzeszow_leap")
     args = parser.parse_args()
-    params = compile_scenario(resolve_scenario(args.scenario))
+    params = compile_scenario(load_scenario(args.scenario))
     table = Table(title=f"{args.scenario}: {args.runs} nights per policy, same seeds")
     columns = ("policy", "killed", "leaked", "value lost M€", "defender spend M€", "s / night",
                "× cost_aware")  # fmt: skip
