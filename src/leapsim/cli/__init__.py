@@ -50,6 +50,7 @@ MODULE_OF_COMMAND = {
     "coalition": "coalition",
     "hindcast": "validation",
     "calibrate": "validation",
+    "warn": "warn",
 }
 
 

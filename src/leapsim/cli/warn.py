@@ -4,17 +4,29 @@ Heavy modules are imported inside the commands."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from leapsim.choices import PlacementMethod
 from leapsim.cli.app import app
-from leapsim.cli.console import console
-from leapsim.cli.study import check_runs, execute, remove_partial
+from leapsim.cli.console import console, err_console, ok_line, print_json
+from leapsim.cli.options import (
+    ExecutorOption,
+    JobsOption,
+    JsonOption,
+    ReportOption,
+    ResultsOption,
+    RunsOption,
+    SeedOption,
+    finite,
+    metavar,
+)
+from leapsim.cli.study import check_results_folder, execute, remove_partial
 from leapsim.errors import InputError
+from leapsim.warning.limits import MAX_BUDGET_EUR, MAX_WARNING_MIN
 
 warn_app = typer.Typer(
     help="Early warning: a sensor barrier along a border, its warning time and false tracks.",
@@ -23,16 +35,32 @@ warn_app = typer.Typer(
 app.add_typer(warn_app, name="warn")
 
 StudyArg = Annotated[
-    str, typer.Argument(help="Early-warning study YAML file, or builtin:poland_belarus.")
+    str,
+    typer.Argument(
+        metavar=metavar("study"),
+        help="Early-warning study YAML file, or builtin:poland_belarus.",
+    ),
 ]
 BudgetOption = Annotated[
-    float | None, typer.Option("--budget", help="Budget in EUR (default: the study's).")
+    float | None,
+    typer.Option(
+        "--budget",
+        min=0.0,
+        max=MAX_BUDGET_EUR,
+        callback=finite,
+        help="Budget in EUR (default: the study's).",
+    ),
 ]
 WarningOption = Annotated[
     float | None,
-    typer.Option("--warning-min", help="Warning time W in minutes (default: the study's)."),
+    typer.Option(
+        "--warning-min",
+        min=0.0,
+        max=MAX_WARNING_MIN,
+        callback=finite,
+        help="Warning time W in minutes (default: the study's).",
+    ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 
 
 def _model(study: str, budget: float | None, warning_min: float | None):
@@ -87,14 +115,27 @@ def _print_plan(plan_doc: dict[str, Any]) -> None:
 
 
 @warn_app.command("validate")
-def validate_command(study: StudyArg) -> None:
+def validate_command(study: StudyArg, as_json: JsonOption = False) -> None:
     """Check a study file; exit 0 if it is valid, 2 with file:line messages if not."""
     model = _model(study, None, None)
+    doc = {
+        "file": model.file,
+        "study": model.name,
+        "border": model.border.name,
+        "border_km": model.border.length_m / 1e3,
+        "sites": len(model.sites),
+        "sensor_options": len(model.options),
+        "cases": len(model.cases),
+    }
+    if as_json:
+        print_json(doc)
+        return
     console.print(
-        f"[green]ok[/] {model.file}: study {model.name!r}, border {model.border.name} "
-        f"({model.border.length_m / 1e3:,.1f} km), {len(model.sites)} sites, "
-        f"{len(model.options)} sensor options, {len(model.cases)} case(s)",
-        highlight=False,
+        ok_line(
+            f"{model.file}: study {model.name!r}, border {model.border.name} "
+            f"({doc['border_km']:,.1f} km), {doc['sites']} sites, "
+            f"{doc['sensor_options']} sensor options, {doc['cases']} case(s)"
+        )
     )
 
 
@@ -103,10 +144,13 @@ def plan_command(
     study: StudyArg,
     budget: BudgetOption = None,
     warning_min: WarningOption = None,
-    out: Annotated[Path | None, typer.Option(help="Write OUT/plan.json.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write OUT/plan.json in.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Choose placements under the budget: MILP (with its bound), greedy and uniform spacing."""
+    check_results_folder(out)
     from leapsim.atomic import write_json_atomic
     from leapsim.warning.pipeline import load_or_plan
 
@@ -115,11 +159,9 @@ def plan_command(
     if out is not None:
         write_json_atomic(out / "plan.json", plan_doc)
     if as_json:
-        print(
-            json.dumps(
-                {k: v for k, v in plan_doc.items() if k != "methods"}
-                | {"methods": _plan_rows(plan_doc)}
-            )
+        print_json(
+            {k: v for k, v in plan_doc.items() if k != "methods"}
+            | {"methods": _plan_rows(plan_doc)}
         )
         return
     _print_plan(plan_doc)
@@ -129,40 +171,53 @@ def plan_command(
 def coverage_command(
     study: StudyArg,
     altitude: Annotated[
-        float, typer.Option("--altitude", help="Target height above ground, m.")
+        float,
+        typer.Option(
+            "--altitude",
+            min=0.0,
+            max=30_000.0,
+            callback=finite,
+            help="Target height above ground, m.",
+        ),
     ] = 100.0,
-    rcs: Annotated[float, typer.Option("--rcs", help="Target RCS, m².")] = 0.1,
-    method: Annotated[str, typer.Option("--method", help="milp, greedy or uniform.")] = "milp",
-    spacing: Annotated[float, typer.Option("--spacing", help="Grid spacing, m.")] = 2000.0,
+    rcs: Annotated[
+        float,
+        typer.Option("--rcs", min=1e-6, max=100.0, callback=finite, help="Target RCS, m²."),
+    ] = 0.1,
+    method: Annotated[
+        PlacementMethod, typer.Option("--method", help="The placement to map.")
+    ] = "milp",
+    spacing: Annotated[
+        float,
+        typer.Option(
+            "--spacing", min=100.0, max=100_000.0, callback=finite, help="Grid spacing, m."
+        ),
+    ] = 2000.0,
     plan: Annotated[
         Path | None, typer.Option("--plan", help="plan.json of `warn plan/run` (else plan now).")
     ] = None,
     budget: BudgetOption = None,
     warning_min: WarningOption = None,
-    out: Annotated[Path | None, typer.Option(help="Write the grid (CSV or Parquet).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the grid (a .csv or .parquet file).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Single-scan detection probability of a placement at one altitude over the region."""
-    import math
-
+    if out is not None and out.suffix not in (".csv", ".parquet"):
+        raise InputError.at("use a .csv or .parquet file", field="--out", file=str(out))
     import numpy as np
 
     from leapsim.warning.coverage import coverage_grid
     from leapsim.warning.pipeline import load_or_plan, placements_of
 
-    for name, value, low, high in (
-        ("altitude", altitude, 0.0, 30_000.0),
-        ("rcs", rcs, 1e-6, 100.0),
-        ("spacing", spacing, 100.0, 100_000.0),
-    ):
-        if not (math.isfinite(value) and low <= value <= high):
-            raise InputError.at(f"--{name} must be {low:g} to {high:g}", field=name)
     model = _model(study, budget, warning_min)
     plan_doc = _read_plan(plan) if plan is not None else load_or_plan(model, None)
     if method not in plan_doc["methods"]:
         raise InputError.at(
-            f"unknown method {method!r}",
-            field="method",
+            f"the plan has no {method!r} placement",
+            file=str(plan),
+            field="--method",
             hint=f"use one of: {', '.join(plan_doc['methods'])}",
         )
     placement = placements_of(model, {"methods": {method: plan_doc["methods"][method]}})[method]
@@ -188,7 +243,7 @@ def coverage_command(
         "share_pd_ge_0.9": float((grid.pd >= 0.9).mean()),
     }
     if as_json:
-        print(json.dumps(stats))
+        print_json(stats)
         return
     console.print(
         f"{method} placement at {altitude:g} m, RCS {rcs:g} m²: {stats['points']} points, "
@@ -204,7 +259,12 @@ def _read_plan(path: Path) -> dict[str, Any]:
 
     doc = read_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("methods"), dict):
-        raise InputError.at("not a plan.json of `leapsim warn`", file=str(path), field="methods")
+        raise InputError.at(
+            "not a plan.json of `leapsim warn`",
+            file=str(path),
+            field="methods",
+            hint="give the plan.json that `leapsim warn plan --out` or `warn run --out` wrote",
+        )
     return doc
 
 
@@ -221,30 +281,26 @@ def _write_grid(out: Path, columns: dict) -> None:
         ]
         write_text_atomic(out, "\n".join(lines) + "\n")
     else:
-        raise InputError.at("use a .csv or .parquet file", field="out", file=str(out))
+        raise InputError.at("use a .csv or .parquet file", field="--out", file=str(out))
 
 
 @warn_app.command("run")
 def run_command(
     study: StudyArg,
-    runs: Annotated[int, typer.Option("--runs", "-n", help="Replications per placement.")] = 20,
-    seed: Annotated[int, typer.Option(help="Study seed (common to every placement).")] = 1,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
-    executor: Annotated[
-        str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
-    ] = None,
+    runs: RunsOption = 20,
+    seed: SeedOption = 1,
+    jobs: JobsOption = 1,
+    executor: ExecutorOption = None,
     budget: BudgetOption = None,
     warning_min: WarningOption = None,
-    out: Annotated[Path | None, typer.Option(help="Results folder (docs/warning.md).")] = None,
+    out: ResultsOption = None,
     as_json: JsonOption = False,
-    report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")] = False,
+    report: ReportOption = False,
 ) -> None:
     """Plan the placements, then measure each by Monte Carlo with the tracker."""
-    check_runs(runs)
-    if seed < 0:
-        raise InputError.at("--seed must be 0 or more", field="seed")
     if report and out is None:
-        raise InputError.at("--report needs --out DIR", field="report")
+        raise InputError.at("--report needs --out DIR", field="--report")
+    check_results_folder(out)
     from leapsim.experiments.store import write_table  # noqa: F401  (pyarrow import up front)
     from leapsim.warning.pipeline import (
         coverage_maps,
@@ -273,7 +329,7 @@ def run_command(
         quiet=as_json,
     )
     results = dict(zip(batch, done, strict=True))
-    summary = None
+    page = None
     if out is not None:
         summary = write_results(
             out,
@@ -289,7 +345,7 @@ def run_command(
         if report:
             from leapsim.report import write_report
 
-            write_report([out], out / "report.html")
+            page = write_report([out], out / "report.html")
     else:
         summary = {
             "budget_eur": plan_doc["budget_eur"],
@@ -297,12 +353,18 @@ def run_command(
             "measured": _measured(results, model.plan.warning_min),
         }
     if as_json:
-        print(json.dumps(_json_summary(plan_doc, summary)))
+        if page is not None:
+            err_console.print(f"report: {page}", highlight=False)
+        print_json(_json_summary(plan_doc, summary))
         return
     _print_plan(plan_doc)
     _print_measured(summary)
     where = f"; results in {out}" if out else ""
-    console.print(f"{runs} runs per placement in {time.perf_counter() - started:.1f} s{where}")
+    where += f"; report: {page}" if page else ""
+    console.print(
+        f"{runs} runs per placement in {time.perf_counter() - started:.1f} s{where}",
+        soft_wrap=True,
+    )
 
 
 def _measured(results: dict, warning_min: float) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The early-warning study file (YAML): border, protected sites, sensor options, incursions,
 planning and measurement settings. Validated with the project's one loader
-(:mod:`leapsim.scenario.loader`): every error names ``file:line``, the field and the fix.
+(:mod:`leapsim.yaml_files`): every error names ``file:line``, the field and the fix.
 
 Every field and default is described in ``docs/warning.md``; defaults that are planning
 assumptions say so there.
@@ -17,14 +17,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from leapsim.errors import InputError, Problem
 from leapsim.scenario.catalogue import builtin_catalogue, merge_catalogues
-from leapsim.scenario.loader import (
-    BUILTIN_PREFIX,
-    SourceMap,
-    did_you_mean,
-    format_field,
-    read_yaml,
-    validate_model,
-)
+from leapsim.scenario.extends import BUILTIN_PREFIX
 from leapsim.scenario.models import (
     Catalogue,
     Euros,
@@ -34,6 +27,8 @@ from leapsim.scenario.models import (
     StrictModel,
 )
 from leapsim.tracking.config import TrackerConfig
+from leapsim.warning.limits import MAX_BUDGET_EUR, MAX_WARNING_MIN
+from leapsim.yaml_files import SourceMap, did_you_mean, format_field, read_yaml, validate_model
 
 MISSIONS: tuple[str, ...] = ("attack", "reconnaissance", "loiter", "transit")
 Mission = Literal["attack", "reconnaissance", "loiter", "transit"]
@@ -159,8 +154,8 @@ class IncursionSpec(StrictModel):
 class PlanSpec(StrictModel):
     """Placement optimisation (``docs/warning.md``, "Placement")."""
 
-    budget_eur: float = Field(gt=0, le=1e12)
-    warning_min: float = Field(default=10.0, ge=0, le=24 * 60)
+    budget_eur: float = Field(gt=0, le=MAX_BUDGET_EUR)
+    warning_min: float = Field(default=10.0, ge=0, le=MAX_WARNING_MIN)
     candidate_spacing_m: float = Field(default=10_000.0, ge=500, le=1e6)
     candidate_offsets_m: list[Annotated[float, Field(ge=0, le=500_000)]] = Field(
         default_factory=lambda: [2_000.0, 15_000.0, 40_000.0], min_length=1, max_length=20

@@ -29,7 +29,7 @@ from pyproj import Geod
 
 from leapsim.errors import InputError
 from leapsim.scenario.geo import LocalFrame
-from leapsim.scenario.loader import did_you_mean, read_yaml, validate_model
+from leapsim.yaml_files import did_you_mean, read_yaml, validate_model
 
 EARTH_RADIUS_M = 6_371_000.0
 

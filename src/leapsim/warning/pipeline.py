@@ -16,6 +16,7 @@ from leapsim.errors import InputError
 from leapsim.experiments import Study, fingerprint
 from leapsim.warning.coverage import CoverageGrid, coverage_grid
 from leapsim.warning.geography import frame_error
+from leapsim.warning.limits import MAX_BUDGET_EUR, MAX_WARNING_MIN
 from leapsim.warning.measure import WarningTask
 from leapsim.warning.model import WarningModel
 from leapsim.warning.placement import Placement, make_placement
@@ -33,12 +34,14 @@ def with_overrides(
     """The model with the command line's budget and warning time, checked."""
     update: dict[str, float] = {}
     if budget_eur is not None:
-        if not (math.isfinite(budget_eur) and 0 < budget_eur <= 1e12):
-            raise InputError.at("--budget must be a number of euros in (0, 1e12]", field="budget")
+        if not (math.isfinite(budget_eur) and 0 < budget_eur <= MAX_BUDGET_EUR):
+            raise InputError.at(
+                f"must be a number of euros in (0, {MAX_BUDGET_EUR:g}]", field="--budget"
+            )
         update["budget_eur"] = float(budget_eur)
     if warning_min is not None:
-        if not (math.isfinite(warning_min) and 0 <= warning_min <= 1440):
-            raise InputError.at("--warning-min must be 0 to 1440 minutes", field="warning-min")
+        if not (math.isfinite(warning_min) and 0 <= warning_min <= MAX_WARNING_MIN):
+            raise InputError.at(f"must be 0 to {MAX_WARNING_MIN:g} minutes", field="--warning-min")
         update["warning_min"] = float(warning_min)
     return replace(model, plan=model.plan.model_copy(update=update)) if update else model
 

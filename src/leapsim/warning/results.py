@@ -30,7 +30,6 @@ from leapsim.warning.model import WarningModel
 from leapsim.warning.placement import Items, item_costs, item_nodes
 from leapsim.warning.planning import Choice, PlanResult
 
-METHODS = ("milp", "greedy", "uniform")
 #: Each measure of ``runs`` and the domain its 95 % interval stays in (docs/results.md).
 MEASURES: dict[str, Domain] = {
     "share_warned": UNIT_INTERVAL,
