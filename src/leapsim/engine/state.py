@@ -7,7 +7,7 @@ enter them (see :func:`leapsim.engine.params.kernel_view`).
 * :class:`Night`: what is fixed for the night (targets, fire units, types, doctrine, tracks).
 * :class:`NightState`: what the night changes, per target, fire unit and site.
 * :class:`Buffers`: the growable arrays (engagement log, engagements in flight, open windows,
-  reloads, the stream of uniforms).
+  reloads).
 * :data:`CLOCK`: the loop's scalar state, a one-row numpy record the kernels update in place.
 * :class:`EpochProblem`: the allocation problem of one decision epoch and what its rows and
   columns stand for; :class:`Jamming`: the engagements jammers start at that epoch.
@@ -78,6 +78,7 @@ class Night(NamedTuple):
     doctrine: tuple  # DoctrineView
     tracks: Tracks
     later: LaterCost
+    draw_key: np.uint64  # the run's key for engagement outcomes (leapsim.engine.draws)
 
 
 class NightState(NamedTuple):
@@ -87,6 +88,7 @@ class NightState(NamedTuple):
     fate: np.ndarray  # (N,) code of leapsim.engine.codes.FATES
     end_s: np.ndarray  # (N,) kill or arrival time, NaN before
     shots_on: np.ndarray  # (N,) kinetic engagements started on each target
+    jams_on: np.ndarray  # (N,) jamming engagements started on each target
     ready: np.ndarray  # (U,) rounds in the magazine
     reserve: np.ndarray  # (U,) rounds on site for reloads
     reload_done_s: np.ndarray  # (U,) end of the reload under way, NaN if none
@@ -102,7 +104,7 @@ class EngagementLog(NamedTuple):
     t_end: np.ndarray
     pk: np.ndarray
     cost: np.ndarray
-    draw: np.ndarray  # the uniform its outcome is drawn with (kill when draw < pk)
+    draw: np.ndarray  # the uniform its outcome is drawn with (kill when draw < pk; draws.py)
     outcome: np.ndarray  # code of leapsim.engine.codes.OUTCOMES, PENDING while in flight
 
 
@@ -121,7 +123,6 @@ class Buffers(NamedTuple):
     pending: np.ndarray  # log rows of the engagements in flight (first CLOCK.n_pending)
     open_windows: np.ndarray  # windows open now (first CLOCK.n_open)
     reloads: ReloadLog
-    uniforms: np.ndarray  # the run's uniforms for engagement outcomes (CLOCK.n_draws used)
 
 
 CLOCK = np.dtype(
@@ -132,7 +133,6 @@ CLOCK = np.dtype(
         ("n_pending", np.int64),
         ("n_log", np.int64),
         ("n_reloads", np.int64),
-        ("n_draws", np.int64),
         ("next_arrival", np.int64),  # position in Night.arrival_order of the next arrival
     ]
 )
