@@ -265,7 +265,12 @@ def hindcast_view(result: ResultFolder) -> dict[str, Any] | None:
                         f"{fmt_share(m['simulated_mean'])} ({fmt_share(m['simulated_p05'])} – "
                         f"{fmt_share(m['simulated_p95'])})",
                         f"{m['error_pp']:+.1f}",
-                        "yes" if m["inside_90"] else "no",
+                        ("yes" if m["inside_90"] else "no")
+                        + (
+                            ""
+                            if "inside_predictive_90" not in m
+                            else f" (predictive: {'yes' if m['inside_predictive_90'] else 'no'})"
+                        ),
                     ]
                     for month, m in data["months"].items()
                 ],
@@ -295,7 +300,7 @@ def calibration_view(result: ResultFolder) -> dict[str, Any] | None:
     emulated = fit.get("emulated_share_at_median", {})
     design = fit.get("design_share_range", {})
     holdout = (cal.get("emulator") or {}).get("holdout", {})
-    concentration = cal.get("nuisance_concentration", {})
+    dispersion = cal.get("dispersion", {})
     sampler = cal.get("sampler", {})
     return {
         "caveat": DATA_CAVEAT,
@@ -317,7 +322,7 @@ def calibration_view(result: ResultFolder) -> dict[str, Any] | None:
                 fmt_share(emulated.get(f)),
                 " – ".join(fmt_share(v) for v in design.get(f, [])),
                 f"{(holdout.get(f) or {}).get('window_rmse_pp', float('nan')):.2f}",
-                f"{(concentration.get(f) or {}).get('median', float('nan')):.0f}",
+                f"{(dispersion.get(f) or {}).get('used', float('nan')):.1f}",
             ]
             for f in reported
         ],

@@ -332,6 +332,14 @@ class Calibration(StrictModel):
         max_length=10_000,
         description="Posterior draws (one value per parameter each), written by calibrate.",
     )
+    extra_dispersion: dict[ThreatFamily, float] = Field(
+        default_factory=dict,
+        description=(
+            "Per outcome family, how much more the reported monthly counts vary around the "
+            "model than one run of the model does (quasi-binomial dispersion, >= 0), written by "
+            "calibrate; a hindcast widens its predictive interval by it."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Calibration:
@@ -340,6 +348,8 @@ class Calibration(StrictModel):
             raise ValueError("parameter names must be unique")
         if any(len(draw) != len(names) for draw in self.posterior):
             raise ValueError(f"every posterior draw needs {len(names)} values")
+        if any(not value >= 0 for value in self.extra_dispersion.values()):
+            raise ValueError("extra_dispersion values must be >= 0")
         return self
 
 
