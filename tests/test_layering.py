@@ -33,6 +33,7 @@ CHAIN = (
     "planning",
     "procurement",
     "gym",
+    "warning",
     "report",
     "cli",
 )

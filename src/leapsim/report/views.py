@@ -368,6 +368,7 @@ from leapsim.report.decision_views import (  # noqa: E402  (they use the helpers
     plan_view,
     requirements_view,
 )
+from leapsim.report.warning_view import warning_view  # noqa: E402
 
 RESULT_VIEWS: tuple[View, ...] = (
     View("views/headline.html.j2", headline_view),
@@ -379,6 +380,7 @@ RESULT_VIEWS: tuple[View, ...] = (
     View("views/plan.html.j2", plan_view),
     View("views/requirements.html.j2", requirements_view),
     View("views/coalition.html.j2", coalition_view),
+    View("views/warning.html.j2", warning_view),
     View("views/statistics.html.j2", statistics_view),
 )
 COMPARISON_VIEWS: tuple[View, ...] = (View("views/comparison.html.j2", comparison_view),)

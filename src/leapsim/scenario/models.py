@@ -17,7 +17,7 @@ from leapsim.choices import SensingMode
 ThreatFamily = Literal["drone", "decoy", "cruise_missile", "ballistic_missile"]
 THREAT_FAMILIES: tuple[str, ...] = ("drone", "decoy", "cruise_missile", "ballistic_missile")
 EffectorKind = Literal["missile", "gun", "interceptor_drone", "laser", "ew"]
-SensorKind = Literal["radar", "acoustic", "eo_ir"]
+SensorKind = Literal["radar", "acoustic", "eo_ir", "rf"]
 AllocationPolicyName = Literal["cost_aware", "max_pk", "wta"]
 FrameName = Literal["tangent_plane", "azimuthal_equidistant"]  # see leapsim.scenario.geo
 FRAMES: tuple[str, ...] = ("tangent_plane", "azimuthal_equidistant")
@@ -113,7 +113,8 @@ class EffectorType(StrictModel):
 
 class SensorType(StrictModel):
     """A sensor type. ``detection_range_m`` is the single-scan range at Pd = 0.9 against a target
-    of ``reference_rcs_m2`` (radar) or a typical small drone (acoustic, EO/IR)."""
+    of ``reference_rcs_m2`` (radar) or a typical small drone (acoustic, EO/IR, passive RF: a drone
+    whose datalink emits)."""
 
     kind: SensorKind
     detection_range_m: float = Field(gt=0, le=2_000_000)
