@@ -217,3 +217,9 @@ def test_network_fusion_merges_gating_plots_of_different_nodes():
     # at t = 1 the group holds two plots of node 1: all three stay apart
     second = out.select(out.time == 1.0)
     assert sorted(second.target.tolist()) == [3, 4, 5]
+    # nothing to merge: every plot passes, under its network's id
+    alone = fuse_networks(dets.select(np.array([2, 3])), network, gate=11.34)
+    assert sorted(alone.sensor.tolist()) == [0, 1] and len(alone) == 2
+    # everything merged: one plot
+    one = fuse_networks(dets.select(np.array([0, 1])), network, gate=11.34)
+    assert len(one) == 1 and one.target[0] == 8

@@ -52,7 +52,7 @@ def fuse_networks(detections: Detections, network: np.ndarray, gate: float) -> D
     cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
     # a merged plot's source: that of its most informative plot (smallest det R)
     by_information = np.lexsort((np.linalg.det(detections.covariance[merged]), group))
-    leader = merged[by_information[np.r_[True, np.diff(group[by_information]) != 0]]]
+    leader = merged[by_information[np.diff(group[by_information], prepend=-1) != 0]]
     alone = np.ones(len(detections), bool)
     alone[merged] = False
     alone = np.flatnonzero(alone)
@@ -60,14 +60,14 @@ def fuse_networks(detections: Detections, network: np.ndarray, gate: float) -> D
     sensor = np.concatenate([reported[alone], reported[leader]])
     order = np.lexsort((sensor, time))
     n_alone = alone.size
-    rows = np.where(order < n_alone, alone[np.minimum(order, n_alone - 1)], -1)
     out_position = np.empty((order.size, 3))
     out_covariance = np.empty((order.size, 3, 3))
     out_target = np.empty(order.size, np.int64)
     single, fused = order < n_alone, order >= n_alone
-    out_position[single] = detections.position[rows[single]]
-    out_covariance[single] = detections.covariance[rows[single]]
-    out_target[single] = detections.target[rows[single]]
+    rows = alone[order[single]]
+    out_position[single] = detections.position[rows]
+    out_covariance[single] = detections.covariance[rows]
+    out_target[single] = detections.target[rows]
     k = order[fused] - n_alone
     out_position[fused] = np.einsum("kij,kj->ki", cov[k], info_z[k])
     out_covariance[fused] = cov[k]
