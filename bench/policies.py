@@ -20,9 +20,9 @@ from rich.console import Console
 from rich.table import Table
 
 from leapsim.c2.policies import make_policy
-from leapsim.cli.run import resolve_scenario
 from leapsim.engine import compile_scenario, night_metrics, simulate_night
 from leapsim.experiments.stats import mean_ci
+from leapsim.scenario import load_scenario
 from leapsim.seeds import run_rng
 
 POLICIES = ("max_pk", "cost_aware", "wta", "lookahead")
@@ -32,7 +32,7 @@ CHALLENGER = "lookahead"
 
 def run_policies(scenario: str, runs: int) -> dict[str, tuple[dict[str, np.ndarray], float]]:
     """Per policy: (metric → (runs,) values, seconds per night)."""
-    params = compile_scenario(resolve_scenario(scenario))
+    params = compile_scenario(load_scenario(scenario))
     results = {}
     for name in POLICIES:
         doctrine = replace(params.doctrine, policy=name)

@@ -12,8 +12,8 @@ import pytest
 from leapsim.engine import compile_scenario
 from leapsim.errors import InputError, Problem
 from leapsim.scenario import builtin_catalogue, builtin_scenario, load_catalogue, load_scenario
-from leapsim.scenario.load import BUILTIN_SCENARIOS
 from leapsim.scenario.models import Scenario
+from leapsim.scenario.resolve import BUILTIN_SCENARIOS
 
 BASE = """\
 name: probe
@@ -468,7 +468,7 @@ def test_extends_must_be_a_path(tmp_path):
     assert problem.line == 2 and "extends" in problem.message
 
 
-# Bugs found while writing these tests (src/leapsim/scenario/loader.py and load.py); see the
+# Bugs found while writing these tests (leapsim/yaml_files.py and leapsim/scenario/); see the
 # report. Each test states the behaviour the issue asks for.
 
 

@@ -55,7 +55,7 @@ def test_fit_then_sample(cli, reports: Path, tmp_path: Path):
     table = pacsv.read_csv(out)
     assert table.column_names == ["night", *FAMILIES]
     assert table.num_rows == 30
-    assert table.column("night").to_pylist() == list(range(30))
+    assert table.column("night").to_pylist() == list(range(1, 31))  # numbered from 1
 
 
 def test_sample_default_table_and_parquet(cli, tmp_path: Path):

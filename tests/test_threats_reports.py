@@ -133,7 +133,7 @@ def test_group_nights_window_is_clipped_to_the_data(nights_csv: Path):
     rows = read_reports(nights_csv)
     table = group_nights(rows, np.datetime64("2025-09-06"), np.datetime64("2025-12-31"))
     assert str(table.nights[0]) == "2025-09-06" and str(table.nights[-1]) == "2025-09-08"
-    with pytest.raises(InputError, match="no reports between"):
+    with pytest.raises(InputError, match="no reports from 2026-01-01; the file covers"):
         group_nights(rows, np.datetime64("2026-01-01"), None)
 
 

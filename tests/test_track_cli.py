@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -38,7 +39,7 @@ def test_track_then_ospa_json(cli, tmp_path):
     assert r.exit_code == 0, r.stderr
     table = pacsv.read_csv(out)
     assert table.column_names == ["time", "track_id", "x", "y", "z", "vx", "vy", "vz"]
-    last = table.filter(pa.compute.equal(table["time"], 24.0))
+    last = table.filter(pc.equal(table["time"], 24.0))
     assert last.num_rows == 6  # every target tracked
     assert np.allclose(last["vy"].to_numpy(), 25.0, atol=4.0)
     r = cli("metrics", "ospa", "--truth", truth, "--tracks", out, "--c", "100", "--json")
@@ -94,7 +95,8 @@ def test_bad_config_and_metric_arguments_exit_2(cli, tmp_path):
     cfg.write_text("confirm_m: 3\ngate_probablity: 0.9\nconfirm_n: 2\n")
     r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
     assert r.exit_code == 2
-    assert "tracker.yaml:2: gate_probablity: unknown setting" in r.stderr
+    assert "tracker.yaml:2: gate_probablity: unknown key" in r.stderr
+    assert "did you mean 'gate_probability'" in r.stderr
     cfg.write_text("max_misses: 2\nconfirm_m: 3\nconfirm_n: 2\n")
     r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
     assert r.exit_code == 2 and "tracker.yaml:2: confirm_m" in r.stderr

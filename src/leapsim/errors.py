@@ -54,3 +54,11 @@ class InputError(Exception):
     ) -> InputError:
         """Shorthand for an error with a single problem."""
         return cls(Problem(message, file=file, line=line, field=field, hint=hint))
+
+
+def quoted(text: str, limit: int = 30) -> str:
+    """``text`` quoted for a message about it, shortened when long: ``'99999…9999' (5,000
+    characters)``, so that a message never repeats a huge input."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[: limit - 6]!r}…{text[-4:]!r} ({len(text):,} characters)"

@@ -1,4 +1,5 @@
-"""Reading user tables (CSV or Parquet) into column arrays, with errors that name column and row.
+"""User tables (CSV or Parquet, by the file's suffix): reading them into column arrays, with
+errors that name column and row, and writing columns atomically.
 
 Row numbers in messages are 1-based file lines for CSV (the header is line 1) and 1-based row
 positions for Parquet.
@@ -7,7 +8,7 @@ positions for Parquet.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from leapsim.atomic import write_with_atomic
 from leapsim.errors import InputError
 
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
+#: Largest whole number a column may hold: every integer up to it is exact in float64.
+MAX_WHOLE = 2**53
 
 
 def _row_label(path: Path, index: int) -> int:
@@ -26,18 +30,39 @@ def _row_label(path: Path, index: int) -> int:
 
 
 def read_arrow_table(path: str | os.PathLike[str]) -> pa.Table:
-    """Read a CSV or Parquet file into an Arrow table, or raise :class:`InputError`."""
+    """Read a CSV or Parquet file into an Arrow table, or raise :class:`InputError`. Messages
+    never quote the file's bytes (a binary file given as CSV is named as such)."""
     p = Path(path)
     if not p.is_file():
         raise InputError.at("file not found", file=str(p))
+    parquet = p.suffix.lower() in _PARQUET_SUFFIXES
+    if not parquet:
+        with open(p, "rb") as fh:
+            if b"\x00" in fh.read(8192):
+                raise InputError.at(
+                    "binary data, not a CSV text file", file=str(p), hint="give CSV or Parquet"
+                )
     try:
-        if p.suffix.lower() in _PARQUET_SUFFIXES:
-            return pq.read_table(p)
-        return pacsv.read_csv(p)
+        table = pq.read_table(p) if parquet else pacsv.read_csv(p)
+        table.column_names  # noqa: B018 - decoded lazily: a non-UTF-8 header fails here
+        return table
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError.at(
-            f"cannot read table: {exc}", file=str(p), hint="expected CSV with a header or Parquet"
+            f"cannot read table: {_without_content(str(exc))}",
+            file=str(p),
+            hint="expected CSV with a header, or Parquet",
         ) from None
+    except UnicodeDecodeError:
+        raise InputError.at(
+            "cannot read table: the header is not UTF-8 text", file=str(p), line=1
+        ) from None
+
+
+def _without_content(message: str) -> str:
+    """An Arrow error message without the row or value it quotes (``CSV parse error: Expected
+    3 columns, got 2: <row>`` keeps the part before the row)."""
+    first = message.splitlines()[0] if message else "unknown error"
+    return ": ".join(first.split(": ")[:2])
 
 
 def read_numeric_columns(
@@ -47,17 +72,26 @@ def read_numeric_columns(
     *,
     integer: Sequence[str] = (),
     nondecreasing: str | None = None,
+    max_abs: Mapping[str, float] | None = None,
 ) -> dict[str, np.ndarray]:
     """Read numeric columns from a CSV/Parquet file and validate them.
 
     Returns a dict of float64 arrays (int64 for columns listed in ``integer``); optional columns
     that are absent are left out. Raises :class:`InputError` naming the column and row for a
-    missing required column, a non-numeric or NaN value, or (``nondecreasing``) a time column that
-    goes backwards.
+    repeated or missing required column, a non-numeric or NaN value, a value beyond
+    ``max_abs[column]`` in size, or (``nondecreasing``) a time column that goes backwards.
     """
     p = Path(path)
     table = read_arrow_table(p)
     names = set(table.column_names)
+    repeated = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
+    if repeated:
+        raise InputError.at(
+            f"column(s) {', '.join(repr(c) for c in repeated)} given more than once",
+            file=str(p),
+            line=1,
+            hint="keep one column of each name",
+        )
     missing = [c for c in required if c not in names]
     if missing:
         raise InputError.at(
@@ -85,13 +119,23 @@ def read_numeric_columns(
                 field=name,
                 hint=f"{bad.size} bad row(s) in all; every row needs a finite number",
             )
+        limit = (max_abs or {}).get(name)
+        if limit is not None and np.any(np.abs(values) > limit):
+            row = int(np.flatnonzero(np.abs(values) > limit)[0])
+            raise InputError.at(
+                f"column {name!r} holds {values[row]:g}, beyond ±{limit:g}",
+                file=str(p),
+                line=_row_label(p, row),
+                field=name,
+                hint="check the unit",
+            )
         if name in integer:
-            if np.any(values != np.round(values)):
-                row = int(np.flatnonzero(values != np.round(values))[0])
+            wrong = np.flatnonzero((values != np.round(values)) | (np.abs(values) > MAX_WHOLE))
+            if wrong.size:
                 raise InputError.at(
-                    f"column {name!r} must hold whole numbers",
+                    f"column {name!r} must hold whole numbers within ±{MAX_WHOLE:,}",
                     file=str(p),
-                    line=_row_label(p, row),
+                    line=_row_label(p, int(wrong[0])),
                     field=name,
                 )
             values = values.astype(np.int64)
@@ -110,3 +154,22 @@ def read_numeric_columns(
                 hint="sort the rows by time",
             )
     return out
+
+
+def write_table(path: str | os.PathLike[str], columns: Mapping[str, np.ndarray]) -> None:
+    """Write ``columns`` to ``path`` atomically: Parquet for ``.parquet``/``.pq``, else ``.csv``;
+    any other suffix is an :class:`InputError` naming ``--out``."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in (*_PARQUET_SUFFIXES, ".csv"):
+        raise InputError.at(
+            f"unknown output type {suffix or '(none)'!r}",
+            file=str(p),
+            field="--out",
+            hint="name the file .csv or .parquet",
+        )
+    table = pa.table(dict(columns))
+    if suffix in _PARQUET_SUFFIXES:
+        write_with_atomic(p, lambda tmp: pq.write_table(table, tmp))
+    else:
+        write_with_atomic(p, lambda tmp: pacsv.write_csv(table, tmp))

@@ -8,15 +8,16 @@ documented default (``docs/campaign.md``), so a campaign runs without one. Valid
 from __future__ import annotations
 
 import os
-from typing import Annotated, Literal
+from typing import Annotated
 
 import numpy as np
 from pydantic import Field
 
+from leapsim.choices import Pooling
 from leapsim.engine.params import EFFECTOR_KINDS, NightParams
 from leapsim.errors import InputError, Problem
-from leapsim.scenario.loader import SourceMap, did_you_mean, read_yaml, validate_model
 from leapsim.scenario.models import Euros, Probability, StrictModel
+from leapsim.yaml_files import SourceMap, did_you_mean, read_yaml, validate_model
 
 RENEWABLE_KINDS = ("laser", "ew")  # no rounds to stock: energy or emissions
 PositiveShare = Annotated[float, Field(gt=0, le=1e6)]
@@ -87,7 +88,7 @@ class Horizon(StrictModel):
 class CampaignConfig(StrictModel):
     """Everything about a campaign that is not in the scenario."""
 
-    pooling: Literal["national", "shared"] = "national"
+    pooling: Pooling = "national"
     start_month_offset: float = Field(
         default=0.0, ge=-600, le=600, description="Months after the threat model's fit window."
     )
@@ -109,9 +110,7 @@ def load_campaign_config(path: str | os.PathLike[str], params: NightParams) -> C
     """Read and validate a campaign YAML against the scenario it will run with."""
     file = str(path)
     data, smap = read_yaml(path)
-    if data is None:
-        data = {}
-    config = validate_model(CampaignConfig, data, smap, file)
+    config = validate_model(CampaignConfig, {} if data is None else data, smap, file)
     problems = reference_problems(config, params, smap, file)
     if problems:
         raise InputError(problems)

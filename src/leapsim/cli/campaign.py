@@ -3,42 +3,40 @@ resupply and losses carried from night to night."""
 
 from __future__ import annotations
 
-import json
-import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leapsim.choices import Pooling
 from leapsim.cli.app import app
-from leapsim.cli.console import console, err_console
-from leapsim.cli.run import _cell, json_summary, resolve_scenario, summary_table
-from leapsim.cli.study import check_runs, execute, remove_partial
+from leapsim.cli.console import console, err_console, print_json
+from leapsim.cli.options import (
+    ExecutorOption,
+    JobsOption,
+    JsonOption,
+    NightsOption,
+    ReportOption,
+    ResultsOption,
+    RunsOption,
+    ScenarioArgument,
+    SeedOption,
+    ThreatScaleOption,
+)
+from leapsim.cli.run import _cell, json_summary, summary_table
+from leapsim.cli.study import check_results_folder, execute, remove_partial
 from leapsim.errors import InputError
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-MAX_NIGHTS = 3650
 CAMPAIGN_ROWS = (
     ("raid_size", "threats drawn (all families)", "{:,.0f}"),
     ("unmodelled", "  of which unmodelled", "{:,.0f}"),
     ("units_lost", "fire units lost", "{:,.1f}"),
     ("production_spend_eur", "production spend (M€)", "M"),
 )
-
-
-def check_options(nights: int, runs: int, threat_scale: float) -> None:
-    if not 1 <= nights <= MAX_NIGHTS:
-        raise InputError.at(f"--nights must be 1 to {MAX_NIGHTS}", field="nights")
-    check_runs(runs)
-    if not (math.isfinite(threat_scale) and threat_scale >= 0):
-        raise InputError.at(
-            "--threat-scale must be a finite number >= 0",
-            field="threat-scale",
-            hint="1 is the theatre the model was fitted on",
-        )
 
 
 def horizon_table(summary: dict) -> Table:
@@ -85,53 +83,41 @@ def campaign_json(summary: dict) -> dict:
 
 @app.command()
 def campaign(
-    scenario: Annotated[str, typer.Argument(help="Scenario YAML file (or builtin:NAME).")],
-    nights: Annotated[int, typer.Option("--nights", help="Nights in the campaign.")],
-    runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo replications.")] = 20,
-    seed: Annotated[int, typer.Option(help="Study seed; run i uses SeedSequence(seed, (i,)).")] = 1,
+    scenario: ScenarioArgument,
+    nights: NightsOption,
+    runs: RunsOption = 20,
+    seed: SeedOption = 1,
     threat_model: Annotated[
-        str, typer.Option(help="Threat model YAML from `leapsim threat fit`, or default.")
+        str,
+        typer.Option(help="Threat model YAML from `leapsim threat fit`, or default."),
     ] = "default",
-    threat_scale: Annotated[
-        float, typer.Option(help="Multiplies every raid (another theatre, a share of the raids).")
-    ] = 1.0,
+    threat_scale: ThreatScaleOption = 1.0,
     config: Annotated[
         Path | None,
         typer.Option(help="Campaign YAML: stocks, production, pooling (docs/campaign.md)."),
     ] = None,
     pooling: Annotated[
-        str | None, typer.Option(help="national or shared; overrides the config's pooling.")
+        Pooling | None, typer.Option(help="Overrides the campaign file's pooling.")
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
-    executor: Annotated[
-        str | None,
-        typer.Option(
-            help="local (default) or dask://HOST:PORT of a Dask scheduler; ?wait=SECONDS: how long "
-            "it may have no worker (default 30; docs/experiments.md)."
-        ),
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Results folder (nights.parquet, summary.json, …).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")] = False,
+    jobs: JobsOption = 1,
+    executor: ExecutorOption = None,
+    out: ResultsOption = None,
+    as_json: JsonOption = False,
+    report: ReportOption = False,
 ) -> None:
     """Run a campaign: each night a raid from the threat model; stocks, resupply and losses carry
     over; reports per-night series, cumulative cost exchange and the sustainability horizon."""
-    check_options(nights, runs, threat_scale)
     if report and out is None:
-        raise InputError.at("--report needs --out DIR", field="report")
-    if pooling not in (None, "national", "shared"):
-        raise InputError.at(
-            f"unknown pooling {pooling!r}", field="pooling", hint="use national or shared"
-        )
+        raise InputError.at("--report needs --out DIR", field="--report")
+    check_results_folder(out)
     from leapsim.campaign import CampaignConfig, CampaignJob, compile_plan, load_campaign_config
     from leapsim.engine import compile_scenario
     from leapsim.experiments import CampaignTask, Study
     from leapsim.experiments.campaign_store import campaign_summary, write_campaign_results
+    from leapsim.scenario import load_scenario
     from leapsim.threats import resolve_threat_model
 
-    resolved = resolve_scenario(scenario)
+    resolved = load_scenario(scenario)
     params = compile_scenario(resolved)
     settings = CampaignConfig() if config is None else load_campaign_config(config, params)
     if pooling is not None:
@@ -161,7 +147,7 @@ def campaign(
     if as_json:
         if page is not None:
             err_console.print(f"report: {page}", highlight=False)
-        print(json.dumps(campaign_json(summary)))
+        print_json(campaign_json(summary))
         return
     console.print(summary_table({f"{params.name} ({settings.pooling} pooling)": summary}))
     from rich.table import Table

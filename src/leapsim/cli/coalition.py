@@ -12,15 +12,16 @@ from rich.table import Table
 
 from leapsim.cli.app import app
 from leapsim.cli.console import console
-from leapsim.cli.study import (
+from leapsim.cli.options import (
+    RESULTS_HELP,
     ExecutorOption,
     JobsOption,
     JsonOption,
     ReportOption,
+    SeedOption,
     StudyArgument,
-    finish,
-    remove_partial,
 )
+from leapsim.cli.study import check_results_folder, finish, remove_partial
 from leapsim.errors import InputError
 
 
@@ -54,11 +55,12 @@ def shares_table(summary: dict) -> Table:
 @app.command()
 def coalition(
     study: StudyArgument,
-    out: Annotated[Path, typer.Option(help="Results folder; an interrupted study resumes.")],
+    out: Annotated[Path, typer.Option(help=RESULTS_HELP)],
     runs: Annotated[
-        int | None, typer.Option(help="Campaign runs for the demand (default: coalition.runs).")
+        int | None,
+        typer.Option(help="Campaign runs for the demand, at least 4 (default: coalition.runs)."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Study seed (common random numbers).")] = 1,
+    seed: SeedOption = 1,
     jobs: JobsOption = 1,
     executor: ExecutorOption = None,
     as_json: JsonOption = False,
@@ -77,6 +79,7 @@ def coalition(
     )
     from leapsim.procurement.outputs import write_coalition_results
 
+    check_results_folder(out)
     resolved = load_plan_study(study)
     problems = coalition_problems(resolved)
     if problems:

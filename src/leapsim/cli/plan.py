@@ -6,23 +6,24 @@ starts at once.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from leapsim.cli.app import app
-from leapsim.cli.console import console
-from leapsim.cli.study import (
+from leapsim.cli.console import console, ok_line
+from leapsim.cli.options import (
     ExecutorOption,
     JobsOption,
+    JsonOption,
     ReportOption,
+    ResultsOption,
+    SeedOption,
     StudyArgument,
-    counting,
-    finish,
 )
+from leapsim.cli.study import check_results_folder, counting, finish, local_or_dask
 from leapsim.errors import InputError
 
 MILLION = 1e6
@@ -32,8 +33,9 @@ def _m(value: float | None) -> str:
     return "—" if value is None else f"{value / MILLION:,.2f}"
 
 
-def _ci(stats: dict) -> str:
-    return f"{_m(stats['mean'])} [dim]({_m(stats['ci_low'])} – {_m(stats['ci_high'])})[/]"
+def _ci(stats: dict) -> Text:
+    interval = f" ({_m(stats['ci_low'])} – {_m(stats['ci_high'])})"
+    return Text.assemble(_m(stats["mean"]), (interval, "dim"))
 
 
 def front_table(summary: dict) -> Table:
@@ -78,7 +80,7 @@ def comparisons_table(summary: dict) -> Table:
         verdict = "better, separated" if best["better_separated"] else (
             "within noise" if best["within_noise"] else "worse")  # fmt: skip
         table.add_row(
-            escape(label),
+            label,
             _m(doc["cost_eur"]),
             _ci(doc["objectives"][noisy]),
             f"{best['plan']} ({_m(best['plan_cost_eur'])})",
@@ -91,17 +93,15 @@ def comparisons_table(summary: dict) -> Table:
 @app.command()
 def plan(
     study: StudyArgument,
-    out: Annotated[
-        Path | None, typer.Option(help="Results folder; an interrupted study there resumes.")
-    ] = None,
+    out: ResultsOption = None,
     evaluations: Annotated[
         int | None,
         typer.Option(help="Plans to simulate (default: the study's search.evaluations)."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Study seed (common random numbers, sampler).")] = 1,
+    seed: SeedOption = 1,
     jobs: JobsOption = 1,
     executor: ExecutorOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the front as JSON.")] = False,
+    as_json: JsonOption = False,
     report: ReportOption = False,
     check: Annotated[
         bool, typer.Option("--check", help="Only validate the study and describe its plan space.")
@@ -118,19 +118,21 @@ def plan(
 
         space = decision_space(resolved)
         console.print(
-            f"[green]ok[/] {escape(resolved.file)}: plan study {resolved.spec.name!r}, "
-            f"{len(space.variables)} decision variables, {space.size:,} plans"
+            ok_line(
+                f"{resolved.file}: plan study {resolved.spec.name!r}, "
+                f"{len(space.variables)} decision variables, {space.size:,} plans"
+            )
         )
         return
     if out is None:
-        raise InputError.at("--out DIR is required", field="out", hint="a results folder")
-    from leapsim.experiments.executors import make_executor
+        raise InputError.at("--out DIR is required", field="--out", hint="a results folder")
+    check_results_folder(out)
     from leapsim.planning.run import run_plan_study
     from leapsim.planning.store import write_plan_results
 
     with counting(resolved.spec.name, as_json) as progress:
         outcome = run_plan_study(
-            resolved, out, seed, evaluations, make_executor(executor, jobs), progress
+            resolved, out, seed, evaluations, local_or_dask(executor, jobs), progress
         )
     summary = write_plan_results(outcome, out)
     keys = ("study", "seed", "objectives", "front", "chosen", "references", "baselines",

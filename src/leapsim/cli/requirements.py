@@ -14,15 +14,21 @@ from rich.table import Table
 
 from leapsim.cli.app import app
 from leapsim.cli.console import console
-from leapsim.cli.study import (
-    PARTIAL,
+from leapsim.cli.options import (
+    RESULTS_HELP,
     ExecutorOption,
     JobsOption,
     JsonOption,
     ReportOption,
+    SeedOption,
     StudyArgument,
+)
+from leapsim.cli.study import (
+    PARTIAL,
+    check_results_folder,
     counting,
     finish,
+    local_or_dask,
     remove_partial,
 )
 
@@ -54,7 +60,7 @@ def requirements(
     vary: Annotated[
         list[str], typer.Option(help="FIELD=LOW:HIGH[:log|:lin], once per varied field.")
     ],
-    out: Annotated[Path, typer.Option(help="Results folder; an interrupted study resumes.")],
+    out: Annotated[Path, typer.Option(help=RESULTS_HELP)],
     incumbent: Annotated[
         str | None,
         typer.Option(
@@ -69,26 +75,29 @@ def requirements(
             help="Types the candidate replaces (default: the incumbent's purchasable types).",
         ),
     ] = None,
-    grid: Annotated[int, typer.Option(help="Grid values per varied field.")] = 5,
-    rounds: Annotated[int, typer.Option(help="Rounds of bisection towards the frontier.")] = 3,
-    runs: Annotated[int, typer.Option(help="Replications per design point.")] = 32,
-    seed: Annotated[int, typer.Option(help="Study seed (common random numbers).")] = 1,
+    grid: Annotated[int, typer.Option(help="Grid values per varied field (2 to 33).")] = 5,
+    rounds: Annotated[
+        int, typer.Option(help="Rounds of bisection towards the frontier (0 to 8).")
+    ] = 3,
+    runs: Annotated[int, typer.Option(help="Replications per design point (2 to 100,000).")] = 32,
+    seed: SeedOption = 1,
     jobs: JobsOption = 1,
     executor: ExecutorOption = None,
     as_json: JsonOption = False,
     report: ReportOption = False,
 ) -> None:
     """Where a new effector pays: break-even frontier, and where it dominates each incumbent."""
-    from leapsim.experiments import Checkpoint, make_executor
+    from leapsim.experiments import Checkpoint
     from leapsim.planning.study import load_plan_study
     from leapsim.procurement.outputs import write_requirements_results
     from leapsim.procurement.requirements import Requirements, setup
 
+    check_results_folder(out)
     resolved = load_plan_study(study)
     settings = setup(resolved, effector, vary, incumbent, incumbents, grid, rounds, runs, seed)
     started = time.perf_counter()
     with counting(settings.name, as_json) as progress:
-        req = Requirements(settings, make_executor(executor, jobs), Checkpoint(out / PARTIAL))
+        req = Requirements(settings, local_or_dask(executor, jobs), Checkpoint(out / PARTIAL))
         req.run(progress)
     summary = write_requirements_results(req, out, time.perf_counter() - started)
     remove_partial(out)

@@ -4,16 +4,27 @@ use them, so loading this module is cheap."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
+from leapsim.choices import SensingMode
 from leapsim.cli.app import app
-from leapsim.cli.console import console, err_console
-from leapsim.cli.study import check_runs, execute, remove_partial
+from leapsim.cli.console import console, err_console, ok_line, print_json
+from leapsim.cli.options import (
+    ExecutorOption,
+    JobsOption,
+    JsonOption,
+    ReportOption,
+    ResultsOption,
+    RunsOption,
+    ScenarioArgument,
+    SeedOption,
+)
+from leapsim.cli.study import check_results_folder, execute, remove_partial
 from leapsim.errors import InputError
 
 if TYPE_CHECKING:
@@ -34,34 +45,10 @@ HEADLINE = (
 )
 
 
-def resolve_scenario(spec: str) -> ResolvedScenario:
-    """A scenario file path, or ``builtin:NAME`` for one shipped with leapsim."""
-    from leapsim.scenario import builtin_scenario, load_scenario
-    from leapsim.scenario.loader import BUILTIN_PREFIX
-
-    if spec.startswith(BUILTIN_PREFIX):
-        return builtin_scenario(spec[len(BUILTIN_PREFIX) :])
-    return load_scenario(spec)
-
-
 SensingOption = Annotated[
-    str | None,
-    typer.Option(
-        "--sensing",
-        help="Override the scenario's sensing mode: detection or tracked (see docs/engine.md).",
-    ),
+    SensingMode | None,
+    typer.Option("--sensing", help="Override the scenario's sensing mode (docs/engine.md)."),
 ]
-
-
-def check_sensing(sensing: str | None) -> None:
-    from leapsim.engine.params import SENSING_MODES
-
-    if sensing is not None and sensing not in SENSING_MODES:
-        raise InputError.at(
-            f"unknown sensing mode {sensing!r}",
-            field="sensing",
-            hint=f"use one of: {', '.join(SENSING_MODES)}",
-        )
 
 
 def _fmt(value: float | None, style: str) -> str:
@@ -74,13 +61,12 @@ def _fmt(value: float | None, style: str) -> str:
     return style.format(value)
 
 
-def _cell(stats: dict, style: str) -> str:
+def _cell(stats: dict, style: str) -> Text:
+    """``mean  (low – high)``, the interval dimmed (or a note when there are too few runs)."""
     if stats["mean"] is not None and stats["ci_low"] is None:
-        return f"{_fmt(stats['mean'], style)}  [dim](too few runs for a CI)[/]"
-    return (
-        f"{_fmt(stats['mean'], style)}  [dim]({_fmt(stats['ci_low'], style)} – "
-        f"{_fmt(stats['ci_high'], style)})[/]"
-    )
+        return Text.assemble(_fmt(stats["mean"], style), ("  (too few runs for a CI)", "dim"))
+    interval = f"  ({_fmt(stats['ci_low'], style)} – {_fmt(stats['ci_high'], style)})"
+    return Text.assemble(_fmt(stats["mean"], style), (interval, "dim"))
 
 
 def summary_table(summaries: dict[str, dict]) -> Table:
@@ -121,49 +107,46 @@ def night_task(resolved: ResolvedScenario, sensing: str | None, events: bool) ->
 
 
 @app.command()
-def validate(
-    scenario: Annotated[str, typer.Argument(help="Scenario YAML file (or builtin:NAME).")],
-) -> None:
+def validate(scenario: ScenarioArgument, as_json: JsonOption = False) -> None:
     """Check a scenario file; exit 0 if it is valid, 2 with file:line messages if not."""
-    from leapsim.engine import compile_scenario
+    from leapsim.scenario import load_scenario
 
-    resolved = resolve_scenario(scenario)
-    params = compile_scenario(resolved)
+    resolved = load_scenario(scenario)
+    counts = resolved.counts()
+    name = resolved.scenario.name
+    if as_json:
+        print_json({"file": resolved.file, "scenario": name, **counts})
+        return
     console.print(
-        f"[green]ok[/] {resolved.file}: scenario {params.name!r}, {params.n_threats} threats in "
-        f"{len(params.raids.count)} raids, {len(params.unit_names)} fire units of "
-        f"{len(params.effector_types.names)} types, {len(params.sensors)} sensors, "
-        f"{len(params.site_names)} sites"
+        ok_line(
+            f"{resolved.file}: scenario {name!r}, {counts['threats']} threats in "
+            f"{counts['raids']} raids, {counts['fire_units']} fire units of "
+            f"{counts['effector_types']} types, {counts['sensors']} sensors, "
+            f"{counts['sites']} sites"
+        )
     )
 
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="Scenario YAML file (or builtin:NAME).")],
-    runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo replications.")] = 100,
-    seed: Annotated[int, typer.Option(help="Study seed; run i uses SeedSequence(seed, (i,)).")] = 1,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
-    executor: Annotated[
-        str | None,
-        typer.Option(
-            help="local (default) or dask://HOST:PORT of a Dask scheduler; ?wait=SECONDS: how long "
-            "it may have no worker (default 30; docs/experiments.md)."
-        ),
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Results folder (runs.parquet, summary.json, …).")
-    ] = None,
+    scenario: ScenarioArgument,
+    runs: RunsOption = 100,
+    seed: SeedOption = 1,
+    jobs: JobsOption = 1,
+    executor: ExecutorOption = None,
+    out: ResultsOption = None,
     events: Annotated[bool, typer.Option("--events", help="Also write events.parquet.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")] = False,
+    as_json: JsonOption = False,
+    report: ReportOption = False,
     sensing: SensingOption = None,
 ) -> None:
     """Run a Monte Carlo study of one night of a scenario."""
-    check_sensing(sensing)
-    resolved = resolve_scenario(scenario)
+    from leapsim.scenario import load_scenario
+
     if report and out is None:
-        raise InputError.at("--report needs --out DIR", field="report")
-    check_runs(runs)
+        raise InputError.at("--report needs --out DIR", field="--report")
+    check_results_folder(out)
+    resolved = load_scenario(scenario)
     from leapsim.experiments import Study
     from leapsim.experiments.store import night_summary, write_night_results
 
@@ -189,7 +172,7 @@ def run(
     if as_json:
         if page is not None:
             err_console.print(f"report: {page}", highlight=False)
-        print(json.dumps(json_summary(summary)))
+        print_json(json_summary(summary))
         return
     console.print(summary_table({summary["scenario"]["name"]: summary}))
     where = f"; results in {out}" if out else ""
@@ -199,21 +182,25 @@ def run(
 
 @app.command()
 def demo(
-    runs: Annotated[int, typer.Option("--runs", "-n")] = 200,
-    seed: Annotated[int, typer.Option()] = 1,
-    jobs: Annotated[int, typer.Option("--jobs", "-j")] = 0,
-    out: Annotated[Path, typer.Option(help="Where the two results folders go.")] = Path(
-        "results/demo"
-    ),
+    runs: RunsOption = 200,
+    seed: SeedOption = 1,
+    jobs: JobsOption = 0,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Where the two results folders (legacy/, leap/) and report.html go.",
+        ),
+    ] = Path("results/demo"),
     sensing: SensingOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Rzeszów hub, one night: legacy missile defence vs the LEAP layered defence.
 
     With --sensing tracked, fire control engages confirmed tracks (false tracks included)
     instead of detected threats; a tracked night takes far longer (see bench/RESULTS.md).
     """
-    check_sensing(sensing)
-    check_runs(runs)
+    check_results_folder(out)
     from leapsim.experiments import Study
     from leapsim.experiments.executors import default_jobs
     from leapsim.experiments.store import write_night_results
@@ -228,7 +215,7 @@ def demo(
         label: Study(night_task(resolved, sensing, events=False), runs, seed)
         for label, resolved in scenarios.items()
     }
-    results = execute(studies, jobs=jobs, executor=None, out=out, quiet=False)
+    results = execute(studies, jobs=jobs, executor=None, out=out, quiet=as_json)
     summaries = {
         label: write_night_results(out / label.lower(), result, scenarios[label])
         for label, result in zip(studies, results, strict=True)
@@ -240,6 +227,10 @@ def demo(
         labels=list(summaries),
         title="Rzeszów hub, one night: legacy vs LEAP defence",
     )
+    if as_json:
+        doc = {label: json_summary(summary) for label, summary in summaries.items()}
+        print_json({**doc, "report": str(page)})
+        return
     console.print(summary_table(summaries))
     console.print(
         f"{runs} runs of each defence in {time.perf_counter() - started:.1f} s on {jobs} "

@@ -5,32 +5,49 @@ functions."""
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
-from leapsim.cli.console import err_console
+from leapsim.cli.console import err_console, print_json
 from leapsim.errors import InputError
 
 if TYPE_CHECKING:
-    from leapsim.experiments import Checkpoint, Study, StudyResult
+    from leapsim.experiments import Checkpoint, Executor, Study, StudyResult
 
 PARTIAL = ".partial"  # finished chunks of an unfinished study, inside its results folder
 
 
+def check_results_folder(out: Path | None) -> None:
+    """``--out`` names a folder, or a path where one can be made: not a file, and no file on the
+    way to it (checked before any work starts)."""
+    if out is None:
+        return
+    for path in (out, *out.parents):
+        if path.exists() and not path.is_dir():
+            raise InputError.at(
+                "is a file, not a folder" if path == out else f"{path} is a file, not a folder",
+                file=str(out),
+                field="--out",
+                hint="give a results folder; it is made if missing",
+            )
+
+
+def local_or_dask(executor: str | None, jobs: int) -> Executor:
+    """The executor of ``--executor`` and ``--jobs`` (0: one worker per CPU core)."""
+    from leapsim.experiments import make_executor
+    from leapsim.experiments.executors import default_jobs
+
+    return make_executor(executor, jobs or default_jobs())
+
+
 class Stopped(KeyboardInterrupt):
     """SIGTERM while a study runs: stopped like Ctrl-C, exit status 128 + 15."""
-
-
-def check_runs(runs: int) -> None:
-    if runs < 1:
-        raise InputError.at("--runs must be at least 1", field="runs")
 
 
 def execute(
@@ -50,15 +67,15 @@ def execute(
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from leapsim.experiments import Checkpoint, make_executor, run_studies
+    from leapsim.experiments import Checkpoint, run_studies
 
-    pool = make_executor(executor, jobs)
+    pool = local_or_dask(executor, jobs)
     checkpoint = None if out is None else Checkpoint(out / PARTIAL)
     wanted = list(studies.values())
     if checkpoint is not None and (done := _saved(wanted, checkpoint)):
         err_console.print(
             f"resuming: {done} of {_total(wanted)} runs are already done in "
-            f"{escape(str(checkpoint.folder))}; running the rest",
+            f"{checkpoint.folder}; running the rest",
             highlight=False,
             soft_wrap=True,
         )
@@ -108,8 +125,6 @@ def stopping(advice: Callable[[], str | None]) -> Iterator[None]:
     — prints ``interrupted: ADVICE`` (what is saved, how to resume) and exits 130 (143); an
     :class:`~leapsim.experiments.executors.ExecutorError` gets the advice in its hint (exit 2).
     The workers themselves are stopped by the executor."""
-    from rich.markup import escape
-
     from leapsim.experiments.executors import ExecutorError
 
     try:
@@ -117,7 +132,7 @@ def stopping(advice: Callable[[], str | None]) -> Iterator[None]:
             yield
     except KeyboardInterrupt as exc:
         told = advice() or "no run had finished; nothing was saved"
-        err_console.print(escape(f"interrupted: {told}"), highlight=False, soft_wrap=True)
+        err_console.print(f"interrupted: {told}", highlight=False, soft_wrap=True)
         raise typer.Exit(143 if isinstance(exc, Stopped) else 130) from None
     except ExecutorError as exc:
         problem = exc.problems[0]
@@ -179,15 +194,5 @@ def finish(out: Path, document: dict, report: bool, as_json: bool) -> bool:
         page = write_report([out], out / "report.html")
         err_console.print(f"report: {page}", highlight=False, soft_wrap=True, markup=False)
     if as_json:
-        print(json.dumps(document))
+        print_json(document)
     return as_json
-
-
-# Options shared by the commands that read a plan study (plan, requirements, coalition).
-StudyArgument = Annotated[str, typer.Argument(help="Plan study YAML (or builtin:NAME).")]
-JobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")]
-ExecutorOption = Annotated[
-    str | None, typer.Option(help="local (default) or dask://HOST:PORT of a Dask scheduler.")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
-ReportOption = Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")]

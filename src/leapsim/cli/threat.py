@@ -5,30 +5,27 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
-from rich.table import Table
 
-from leapsim.atomic import write_with_atomic
 from leapsim.cli.app import app
-from leapsim.cli.console import console, err_console
-from leapsim.errors import InputError
-from leapsim.threats import (
-    FAMILIES,
-    NIGHTS_PER_MONTH,
-    ThreatModel,
-    fit_threat_model,
-    read_reports,
-    resolve_threat_model,
-    sample_raids,
-    save_threat_model,
+from leapsim.cli.console import console, print_json, print_warning
+from leapsim.cli.options import (
+    JsonOption,
+    NightsOption,
+    SeedOption,
+    ThreatScaleOption,
+    finite,
+    metavar,
 )
-from leapsim.threats.sample import replay_window
+from leapsim.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from rich.table import Table
+
+    from leapsim.threats import ThreatModel
 
 threat_app = typer.Typer(
     name="threat",
@@ -44,6 +41,8 @@ def _parse_date(text: str | None, option: str, *, end: bool) -> np.datetime64 | 
     """``YYYY-MM-DD`` or ``YYYY-MM`` (a month: its first day, or its last for ``end``)."""
     if text is None:
         return None
+    import numpy as np
+
     try:
         if len(text.strip()) == 7:
             year, month = (int(p) for p in text.strip().split("-"))
@@ -58,6 +57,12 @@ def _parse_date(text: str | None, option: str, *, end: bool) -> np.datetime64 | 
 
 def _summary(model: ThreatModel) -> Table:
     """Observed vs simulated per-family statistics over the fit window."""
+    import numpy as np
+    from rich.table import Table
+
+    from leapsim.threats import NIGHTS_PER_MONTH
+    from leapsim.threats.sample import replay_window
+
     sim = replay_window(model, np.random.default_rng(0), _SUMMARY_RUNS)
     sim_families = {
         "shahed_type": sim["drone"] + sim["decoy"],
@@ -66,8 +71,8 @@ def _summary(model: ThreatModel) -> Table:
         "other": sim["other"],
     }
     table = Table(
-        title=f"threat model {model.name}: {model.fit.window_start} .. {model.fit.window_end} "
-        f"({model.fit.nights} nights)"
+        title=f"threat model {model.name}: {model.fit.window_start} .. "
+        f"{model.fit.window_end} ({model.fit.nights} nights)"
     )
     for column in (
         "family",
@@ -96,30 +101,47 @@ def _summary(model: ThreatModel) -> Table:
 
 @threat_app.command("fit")
 def fit_command(
-    csv: Annotated[Path, typer.Argument(help="report table, e.g. missile_attacks_daily.csv")],
-    out: Annotated[Path, typer.Option("--out", help="where to write the model YAML")],
+    csv: Annotated[
+        Path,
+        typer.Argument(
+            metavar=metavar("csv"), help="Report table, e.g. missile_attacks_daily.csv."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Model YAML file to write.")],
     since: Annotated[
-        str | None, typer.Option("--since", help="first night, YYYY-MM-DD or YYYY-MM")
+        str | None, typer.Option("--since", help="First night, YYYY-MM-DD or YYYY-MM.")
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", help="last night, YYYY-MM-DD or YYYY-MM")
+        str | None, typer.Option("--until", help="Last night, YYYY-MM-DD or YYYY-MM.")
     ] = None,
     name: Annotated[
-        str | None, typer.Option("--name", help="model name (default from the window)")
+        str | None, typer.Option("--name", help="Model name (default: from the window).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Fit a threat model to Ukrainian Air Force reports and save it as YAML."""
+    from leapsim.threats import fit_threat_model, read_reports, save_threat_model
+
     start = _parse_date(since, "--since", end=False)
     stop = _parse_date(until, "--until", end=True)
     rows = read_reports(csv)
     model = fit_threat_model(rows, start, stop, name=name)
     save_threat_model(model, out)
     if rows.unmapped_models:
-        err_console.print(
-            "[yellow]warning:[/] model names not in the family table, counted as 'other': "
-            + ", ".join(rows.unmapped_models),
-            highlight=False,
+        print_warning(
+            "model names not in the family table, counted as 'other': "
+            + ", ".join(rows.unmapped_models)
         )
+    if as_json:
+        print_json(
+            {
+                "out": str(out),
+                "name": model.name,
+                "fit": model.fit.model_dump(mode="json"),
+                "unmapped_models": list(rows.unmapped_models),
+            }
+        )
+        return
     console.print(_summary(model))
     st, decoy, cc = model.shahed_type, model.decoy, model.counting_change
     console.print(
@@ -140,41 +162,36 @@ def fit_command(
     console.print(f"wrote {out}", highlight=False)
 
 
-def _write_table(path: Path, columns: dict[str, np.ndarray]) -> None:
-    table = pa.table(columns)
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        write_with_atomic(path, lambda tmp: pq.write_table(table, tmp))
-    elif suffix == ".csv":
-        write_with_atomic(path, lambda tmp: pacsv.write_csv(table, tmp))
-    else:
-        raise InputError.at(
-            f"unknown output type {suffix or '(none)'!r}",
-            file=str(path),
-            field="--out",
-            hint="name the file .csv or .parquet",
-        )
-
-
 @threat_app.command("sample")
 def sample_command(
     model_name: Annotated[
-        str, typer.Argument(metavar="MODEL", help="model YAML, or the word 'default'")
+        str, typer.Argument(metavar=metavar("model"), help="Model YAML, or the word default.")
     ],
-    nights: Annotated[int, typer.Option("--nights", min=0, help="number of nights")],
-    seed: Annotated[int, typer.Option("--seed", min=0, help="random seed")],
+    nights: NightsOption,
+    seed: SeedOption = 1,
     out: Annotated[
-        Path | None, typer.Option("--out", help="CSV or Parquet file (by suffix)")
+        Path | None, typer.Option("--out", help="CSV or Parquet file to write (by suffix).")
     ] = None,
     start_month_offset: Annotated[
         float,
-        typer.Option("--start-month-offset", help="months after the end of the fit window"),
+        typer.Option(
+            "--start-month-offset",
+            min=-600.0,
+            max=600.0,
+            callback=finite,
+            help="Months after the end of the model's fit window.",
+        ),
     ] = 0.0,
-    threat_scale: Annotated[
-        float, typer.Option("--threat-scale", min=0.0, help="multiplies every count")
-    ] = 1.0,
+    threat_scale: ThreatScaleOption = 1.0,
+    as_json: JsonOption = False,
 ) -> None:
-    """Sample one raid per night from a threat model."""
+    """Sample one raid per night from a threat model; nights are numbered from 1."""
+    import numpy as np
+    from rich.table import Table
+
+    from leapsim.tables import write_table
+    from leapsim.threats import FAMILIES, resolve_threat_model, sample_raids
+
     model = resolve_threat_model(model_name)
     raids = sample_raids(
         model,
@@ -183,9 +200,15 @@ def sample_command(
         start_month_offset=start_month_offset,
         threat_scale=threat_scale,
     )
-    columns = {"night": np.arange(nights, dtype=np.int64), **raids}
+    columns = {"night": np.arange(1, nights + 1, dtype=np.int64), **raids}
     if out is not None:
-        _write_table(out, columns)
+        write_table(out, columns)
+    if as_json:
+        rows = [{c: int(columns[c][i]) for c in columns} for i in range(nights)]
+        total = {f: int(raids[f].sum()) for f in FAMILIES}
+        print_json({"model": model.name, "seed": seed, "nights": rows, "total": total})
+        return
+    if out is not None:
         console.print(f"wrote {nights} nights to {out}", highlight=False)
         return
     table = Table(title=f"{nights} nights from {model.name} (seed {seed})")

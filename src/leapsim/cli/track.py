@@ -2,54 +2,60 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
-from rich.table import Table
 
-from leapsim.atomic import write_with_atomic
 from leapsim.cli.app import app
-from leapsim.cli.console import console
+from leapsim.cli.console import console, print_json
+from leapsim.cli.options import JsonOption, finite, metavar
 from leapsim.errors import InputError
-from leapsim.sensing.measurements import Detections
-from leapsim.tables import read_numeric_columns
-from leapsim.tracking.config import TrackerConfig, load_tracker_config
-from leapsim.tracking.metrics import ospa_gospa_series
-from leapsim.tracking.tracker import run_tracker
 
 metrics_app = typer.Typer(help="Score tracker output against truth.", no_args_is_help=True)
 app.add_typer(metrics_app, name="metrics")
 
 TRACK_COLUMNS = ("time", "track_id", "x", "y", "z", "vx", "vy", "vz")
-
-
-def _write_table(path: Path, table: pa.Table) -> None:
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        write_with_atomic(path, lambda tmp: pq.write_table(table, tmp))
-    else:
-        write_with_atomic(path, lambda tmp: pacsv.write_csv(table, tmp))
+#: Valid range of the tables' numbers: positions in local ENU metres within ±1e8 m (far beyond
+#: any theatre), times within ±1e10 s (epoch seconds fit).
+LIMITS = {"x": 1e8, "y": 1e8, "z": 1e8, "time": 1e10}
+#: Valid range of ``metrics ospa``: a cut-off up to 10^6 m and an order up to 20 keep c^p finite.
+MAX_CUTOFF_M = 1e6
+MAX_ORDER = 20.0
 
 
 @app.command("track")
 def track(
     detections: Annotated[
-        Path, typer.Argument(help="CSV/Parquet: time (s), x, y[, z] (m, local ENU)[, sensor]")
+        Path,
+        typer.Argument(
+            metavar=metavar("detections"),
+            help="CSV/Parquet: time (s), x, y[, z] (m, local ENU)[, sensor].",
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Output tracks, CSV or Parquet (by suffix).")],
     config: Annotated[
-        Path | None, typer.Option("--config", help="Tracker settings (YAML).")
+        Path | None, typer.Option("--config", help="Tracker settings (YAML, docs/tracking.md).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Track detections; write every confirmed track's state at every scan time."""
-    cfg = load_tracker_config(config) if config is not None else TrackerConfig()
+    import numpy as np
+
+    from leapsim.sensing.measurements import Detections
+    from leapsim.tables import read_numeric_columns, write_table
+    from leapsim.tracking.config import TrackerConfig
+    from leapsim.tracking.tracker import run_tracker
+    from leapsim.yaml_files import load_model
+
+    cfg = TrackerConfig() if config is None else load_model(TrackerConfig, config)
     cols = read_numeric_columns(
-        detections, ["time", "x", "y"], ["z", "sensor"], integer=["sensor"], nondecreasing="time"
+        detections,
+        ["time", "x", "y"],
+        ["z", "sensor"],
+        integer=["sensor"],
+        nondecreasing="time",
+        max_abs=LIMITS,
     )
     dim = cfg.dim or (3 if "z" in cols else 2)
     if dim == 3 and "z" not in cols:
@@ -73,10 +79,20 @@ def track(
     state = np.zeros((n, 6))
     state[:, :dim], state[:, 3 : 3 + dim] = result.state[:, :dim], result.state[:, dim:]
     arrays = [result.time, result.track_id, *(state[:, i] for i in range(6))]
-    _write_table(out, pa.table(dict(zip(TRACK_COLUMNS, arrays, strict=True))))
+    write_table(out, dict(zip(TRACK_COLUMNS, arrays, strict=True)))
+    counts = {
+        "detections": k,
+        "scans": int(np.unique(cols["time"]).size),
+        "tracks": int(np.unique(result.track_id).size),
+        "rows": n,
+        "out": str(out),
+    }
+    if as_json:
+        print_json(counts)
+        return
     console.print(
-        f"{k} detections in {np.unique(cols['time']).size} scans -> "
-        f"{np.unique(result.track_id).size} confirmed tracks; wrote {n} rows to {out}"
+        f"{k} detections in {counts['scans']} scans -> {counts['tracks']} confirmed tracks; "
+        f"wrote {n} rows to {out}"
     )
 
 
@@ -88,20 +104,37 @@ def ospa_command(
     tracks: Annotated[
         Path, typer.Option("--tracks", help="CSV/Parquet: time, track_id, x, y[, z].")
     ],
-    c: Annotated[float, typer.Option("--c", help="Cut-off distance (m).")] = 100.0,
-    p: Annotated[float, typer.Option("--p", help="Order (>= 1).")] = 1.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    c: Annotated[
+        float,
+        typer.Option(
+            "--c", min=0.0, max=MAX_CUTOFF_M, callback=finite, help="Cut-off distance (m), > 0."
+        ),
+    ] = 100.0,
+    p: Annotated[
+        float,
+        typer.Option("--p", min=1.0, max=MAX_ORDER, callback=finite, help="Order of the metric."),
+    ] = 1.0,
+    as_json: JsonOption = False,
 ) -> None:
     """OSPA (and GOSPA, alpha = 2) between truth and tracks at every time, and their means."""
-    if not c > 0:
-        raise InputError.at(f"must be > 0, got {c}", field="--c")
-    if not p >= 1:
-        raise InputError.at(f"must be >= 1, got {p}", field="--p")
-    t_cols = read_numeric_columns(
-        truth, ["time", "target_id", "x", "y"], ["z"], integer=["target_id"], nondecreasing="time"
-    )
-    k_cols = read_numeric_columns(
-        tracks, ["time", "track_id", "x", "y"], ["z"], integer=["track_id"], nondecreasing="time"
+    import numpy as np
+    from rich.table import Table
+
+    from leapsim.tables import read_numeric_columns
+    from leapsim.tracking.metrics import ospa_gospa_series
+
+    if c == 0:
+        raise InputError.at("the cut-off must be > 0", field="--c")
+    t_cols, k_cols = (
+        read_numeric_columns(
+            path,
+            ["time", ids, "x", "y"],
+            ["z"],
+            integer=[ids],
+            nondecreasing="time",
+            max_abs=LIMITS,
+        )
+        for path, ids in ((truth, "target_id"), (tracks, "track_id"))
     )
     axes = ["x", "y", "z"] if "z" in t_cols and "z" in k_cols else ["x", "y"]
     series = ospa_gospa_series(
@@ -140,7 +173,7 @@ def ospa_command(
             "gospa_mean": mean_gospa,
             "per_time": per_time,
         }
-        typer.echo(json.dumps(doc))
+        print_json(doc)
         return
     table = Table(title=f"OSPA / GOSPA (c = {c:g} m, p = {p:g}, {len(axes)}-D)")
     for name in ("times", "mean OSPA (m)", "mean GOSPA (m)", "max OSPA (m)"):

@@ -11,8 +11,18 @@ from typing import Annotated
 import typer
 
 from leapsim.cli.app import app
-from leapsim.cli.console import console
-from leapsim.cli.study import check_runs, execute, remove_partial
+from leapsim.cli.console import console, print_json
+from leapsim.cli.options import (
+    MAX_RUNS,
+    RESULTS_HELP,
+    ExecutorOption,
+    JobsOption,
+    JsonOption,
+    ReportOption,
+    ScenarioArgument,
+    SeedOption,
+)
+from leapsim.cli.study import check_results_folder, execute, remove_partial
 from leapsim.errors import InputError
 
 ReportsOption = Annotated[
@@ -21,18 +31,12 @@ ReportsOption = Annotated[
 ]
 SinceOption = Annotated[str, typer.Option("--since", help="First month (YYYY-MM) or night.")]
 UntilOption = Annotated[str, typer.Option("--until", help="Last month (YYYY-MM) or night.")]
-OutOption = Annotated[Path, typer.Option("--out", help="Results folder.")]
-SeedOption = Annotated[int, typer.Option("--seed", help="Study seed (common random numbers).")]
-JobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")]
-ExecutorOption = Annotated[
-    str | None, typer.Option("--executor", help="local (default) or dask://HOST:PORT.")
-]
+OutOption = Annotated[Path, typer.Option("--out", help=RESULTS_HELP)]
 
 
 def _setup(scenario: str, reports: Path, since: str, until: str, parameters: bool = False):
     """Load the scenario (with ``parameters``: it must declare calibration parameters) and the
     reported window; build the replay plan."""
-    from leapsim.cli.run import resolve_scenario
     from leapsim.cli.threat import _parse_date
     from leapsim.scenario.parameters import parameter_names
     from leapsim.validation.replay import build_plan
@@ -42,7 +46,9 @@ def _setup(scenario: str, reports: Path, since: str, until: str, parameters: boo
     stop = _parse_date(until, "--until", end=True)
     if stop < start:
         raise InputError.at(f"--until {until} is before --since {since}", field="--until")
-    resolved = resolve_scenario(scenario)
+    from leapsim.scenario import load_scenario
+
+    resolved = load_scenario(scenario)
     if parameters:
         parameter_names(resolved)
     reported = reported_window(reports, start, stop)
@@ -51,25 +57,28 @@ def _setup(scenario: str, reports: Path, since: str, until: str, parameters: boo
 
 @app.command("hindcast")
 def hindcast_command(
-    scenario: Annotated[str, typer.Argument(help="Scenario file or builtin:NAME.")],
+    scenario: ScenarioArgument,
     reports: ReportsOption,
     since: SinceOption,
     until: UntilOption,
-    runs: Annotated[int, typer.Option("--runs", help="Replays of the window.")],
+    runs: Annotated[
+        int, typer.Option("--runs", min=1, max=MAX_RUNS, help="Replays of the window.")
+    ],
     out: OutOption,
     seed: SeedOption = 1,
     jobs: JobsOption = 1,
     executor: ExecutorOption = None,
-    report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html.")] = False,
+    report: ReportOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Replay every reported night of a window (the reported launches) through a scenario."""
     from leapsim.validation.hindcast import hindcast_study, summarise_hindcast
     from leapsim.validation.outputs import write_hindcast
 
-    check_runs(runs)
+    check_results_folder(out)
     _, plan = _setup(scenario, reports, since, until)
     study = hindcast_study(plan, runs, seed)
-    [done] = execute({"hindcast": study}, jobs=jobs, executor=executor, out=out, quiet=False)
+    [done] = execute({"hindcast": study}, jobs=jobs, executor=executor, out=out, quiet=as_json)
     result = summarise_hindcast(plan, done)
     write_hindcast(out, result)
     if report:
@@ -77,6 +86,9 @@ def hindcast_command(
 
         write_report([out], out / "report.html")
     remove_partial(out)
+    if as_json:
+        print_json(result.summary)
+        return
     _print_hindcast(result.summary)
     console.print(f"wrote {out}", highlight=False)
 
@@ -101,17 +113,21 @@ def _print_hindcast(summary: dict) -> None:
 
 @app.command("calibrate")
 def calibrate_command(
-    scenario: Annotated[str, typer.Argument(help="Scenario file or builtin:NAME.")],
+    scenario: ScenarioArgument,
     reports: ReportsOption,
     since: SinceOption,
     until: UntilOption,
     out: OutOption,
     design: Annotated[
-        int, typer.Option("--design", help="Design points (parameter vectors) to simulate.")
+        int,
+        typer.Option(
+            "--design", min=8, max=100_000, help="Design points (parameter vectors) to simulate."
+        ),
     ] = 64,
     seed: SeedOption = 1,
     jobs: JobsOption = 1,
     executor: ExecutorOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Fit the scenario's declared free parameters to the reported per-night outcomes."""
     import logging
@@ -124,18 +140,20 @@ def calibrate_command(
     )
     from leapsim.validation.outputs import write_calibration
 
-    if design < 8:
-        raise InputError.at("--design must be at least 8", field="--design")
+    check_results_folder(out)
     resolved, plan = _setup(scenario, reports, since, until, parameters=True)
     prior = prior_of(resolved)
     theta = design_points(prior, design, seed)
     studies = {f"design {i + 1}": s for i, s in enumerate(design_studies(plan, theta, seed))}
-    results = execute(studies, jobs=jobs, executor=executor, out=out, quiet=False,
+    results = execute(studies, jobs=jobs, executor=executor, out=out, quiet=as_json,
                       one_bar="design points")  # fmt: skip
     logging.getLogger("emcee").setLevel(logging.ERROR)
     result = fit_calibration(prior, plan, theta, results, seed)
     write_calibration(out, resolved, plan, result, seed)
     remove_partial(out)
+    if as_json:
+        print_json(result.report)
+        return
     _print_calibration(result.report)
     console.print(f"wrote {out}", highlight=False)
 

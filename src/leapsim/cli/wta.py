@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from leapsim.choices import WTAMethod
 from leapsim.cli.app import app
-from leapsim.cli.console import console
+from leapsim.cli.console import console, print_json
+from leapsim.cli.options import JsonOption, SeedOption, finite, metavar
 
 wta_app = typer.Typer(
     help="Weapon-target assignment: solve benchmark-format instances.", no_args_is_help=True
@@ -19,34 +18,39 @@ wta_app = typer.Typer(
 app.add_typer(wta_app, name="wta")
 
 
-class Method(StrEnum):
-    auto = "auto"
-    greedy = "greedy"
-    search = "search"
-    milp = "milp"
-
-
 @wta_app.command("solve")
 def solve_command(
-    file: Annotated[Path, typer.Argument(help="Instance: 'm n mu', n values, m x n 'i j p'.")],
-    time_limit: Annotated[float, typer.Option("--time-limit", min=0.0, help="Seconds.")] = 10.0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the search.")] = 0,
-    method: Annotated[Method, typer.Option("--method", help="Solver.")] = Method.auto,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Search threads.")] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the solution as JSON.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Also write the JSON here.")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar=metavar("file"), help="Instance: 'm n mu', n values, m x n 'i j p'."
+        ),
+    ],
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit", min=0.0, max=86_400.0, callback=finite, help="Seconds (up to a day)."
+        ),
+    ] = 10.0,
+    seed: SeedOption = 1,
+    method: Annotated[WTAMethod, typer.Option("--method", help="Solver (docs/wta.md).")] = "auto",
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="Search threads.")] = 1,
+    as_json: JsonOption = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the solution JSON to this file.")
+    ] = None,
 ) -> None:
     """Solve FILE and report objective, lower bound, time and the assignment."""
+    from rich.table import Table
+
     from leapsim.c2.wta import read_instance, solution_dict, solve, write_solution
 
     problem = read_instance(file)
-    solution = solve(
-        problem, method=method.value, time_limit=time_limit, seed=seed, workers=workers
-    )
+    solution = solve(problem, method=method, time_limit=time_limit, seed=seed, workers=workers)
     if out is not None:
         write_solution(solution, out)
     if as_json:
-        typer.echo(json.dumps(solution_dict(solution)))
+        print_json(solution_dict(solution))
         return
     table = Table(title=f"WTA {file.name}: {problem.n_types} types x {problem.n_targets} targets")
     table.add_column("field")

@@ -14,14 +14,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from leapsim.choices import SENSING_MODES
 from leapsim.scenario.geo import LocalFrame
-from leapsim.scenario.load import ResolvedScenario
 from leapsim.scenario.models import THREAT_FAMILIES
+from leapsim.scenario.resolve import ResolvedScenario
 from leapsim.sensing.sensors import DEFAULT_PFA, KINDS, SensorArrays
 
 FAMILY_CODE = {name: i for i, name in enumerate(THREAT_FAMILIES)}
 EFFECTOR_KINDS = ("missile", "gun", "interceptor_drone", "laser", "ew")
-SENSING_MODES = ("detection", "tracked")
 #: Acquisition basket (m) of an effector type that gives none, by kind (planning estimates, also
 #: listed in the catalogue's header): seekers and own fire-control radars absorb large cue
 #: errors, a gun or laser cued onto a track small ones, a jammer's wide beam the largest.

@@ -30,8 +30,8 @@ from leapsim.campaign.config import RENEWABLE_KINDS, CampaignConfig, Munition, P
 from leapsim.planning.space import Decisions, position_label
 from leapsim.planning.study import PlanStudy
 from leapsim.scenario.geo import LocalFrame
-from leapsim.scenario.load import ResolvedScenario
 from leapsim.scenario.models import Catalogue, FireUnitPlacement, Scenario
+from leapsim.scenario.resolve import ResolvedScenario
 
 
 def unit_positions(

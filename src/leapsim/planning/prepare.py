@@ -12,7 +12,7 @@ from leapsim.planning.build import munition_stocks, plan_campaign_config, plan_s
 from leapsim.planning.costs import PlanCost, plan_cost
 from leapsim.planning.space import Decisions, DecisionSpace, canonical, decode, plan_id
 from leapsim.planning.study import PlanStudy
-from leapsim.scenario.load import ResolvedScenario
+from leapsim.scenario.resolve import ResolvedScenario
 
 
 @dataclass(frozen=True)

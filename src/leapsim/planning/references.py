@@ -21,8 +21,8 @@ from leapsim.planning.costs import CostItem, account, round_cost
 from leapsim.planning.prepare import PreparedPlan
 from leapsim.planning.study import PlanStudy
 from leapsim.scenario import builtin_scenario, load_scenario
-from leapsim.scenario.load import ResolvedScenario
-from leapsim.scenario.loader import BUILTIN_PREFIX
+from leapsim.scenario.extends import BUILTIN_PREFIX
+from leapsim.scenario.resolve import ResolvedScenario
 
 
 def _units(resolved: ResolvedScenario) -> Counter:

@@ -26,16 +26,7 @@ from pydantic import Field, model_validator
 from leapsim.campaign.config import CampaignConfig, Production
 from leapsim.errors import InputError, Problem
 from leapsim.scenario.catalogue import merge_catalogues
-from leapsim.scenario.load import ResolvedScenario, builtin_scenario, resolve_scenario_data
-from leapsim.scenario.loader import (
-    BUILTIN_PREFIX,
-    SourceMap,
-    did_you_mean,
-    extend_mapping,
-    format_field,
-    read_yaml,
-    validate_model,
-)
+from leapsim.scenario.extends import BUILTIN_PREFIX, extend_mapping
 from leapsim.scenario.models import (
     Catalogue,
     Euros,
@@ -45,6 +36,8 @@ from leapsim.scenario.models import (
     Probability,
     StrictModel,
 )
+from leapsim.scenario.resolve import ResolvedScenario, builtin_scenario, resolve_scenario_data
+from leapsim.yaml_files import SourceMap, did_you_mean, format_field, read_yaml, validate_model
 
 DEFAULT_NATIONS = ("FR", "DE", "IT", "PL", "UK")
 OBJECTIVES = ("value_lost", "cost", "leaked")

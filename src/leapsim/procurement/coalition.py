@@ -50,7 +50,7 @@ from leapsim.procurement.game import (
     players,
     shapley,
 )
-from leapsim.scenario.load import ResolvedScenario
+from leapsim.scenario.resolve import ResolvedScenario
 
 UNLIMITED = 10**9  # depot rounds per nation that no campaign of the model can exhaust
 BOOTSTRAP = 400

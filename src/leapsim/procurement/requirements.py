@@ -52,9 +52,9 @@ from leapsim.planning.references import load_reference
 from leapsim.planning.runner import run_counted
 from leapsim.planning.study import PlanStudy
 from leapsim.scenario.catalogue import merge_catalogues
-from leapsim.scenario.load import ResolvedScenario
-from leapsim.scenario.loader import did_you_mean
 from leapsim.scenario.models import THREAT_FAMILIES, Catalogue, EffectorType
+from leapsim.scenario.resolve import ResolvedScenario
+from leapsim.yaml_files import did_you_mean
 
 INTEGER_FIELDS = ("fire_channels", "rounds_per_engagement", "magazine")
 FLOAT_FIELDS = (

@@ -7,7 +7,6 @@ Every problem is an :class:`~leapsim.errors.InputError` naming the file and fiel
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from leapsim.atomic import json_safe
 from leapsim.engine.codes import FATES, OUTCOMES
 from leapsim.errors import InputError
 
@@ -50,17 +50,6 @@ class ResultFolder:
     calibration: dict[str, Any] | None = None  # calibration.json (calibration)
 
 
-def _clean(value: Any) -> Any:
-    """Replace NaN and infinities (which JSON cannot carry) with ``None``, recursively."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
 def read_json(path: Path) -> Any:
     """Parse a JSON file (NaN/Infinity tolerated and turned into ``None``)."""
     if not path.is_file():
@@ -70,7 +59,7 @@ def read_json(path: Path) -> Any:
             hint="a results folder written by `leapsim run` or `leapsim campaign` holds it",
         )
     try:
-        return _clean(json.loads(path.read_text(encoding="utf-8")))
+        return json_safe(json.loads(path.read_text(encoding="utf-8")))
     except json.JSONDecodeError as exc:
         raise InputError.at(
             f"not valid JSON: {exc.msg}",
@@ -99,8 +88,28 @@ def _need(obj: Any, key: str, kind: type | tuple[type, ...], file: Path, where: 
     return value
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_numbers(values: Any, file: Path, field: str, *, nullable: bool = True) -> None:
+    """``values`` is a list of numbers (or nulls, where NaN was written)."""
+    if not isinstance(values, list):
+        raise InputError.at("expected a list", file=str(file), field=field)
+    for i, value in enumerate(values):
+        if not (_is_number(value) or (nullable and value is None)):
+            raise InputError.at("expected a number", file=str(file), field=f"{field}[{i}]")
+
+
+def _optional(obj: dict, key: str, kind: type, file: Path, where: str) -> None:
+    """``obj[key]``, where given and not null, is of ``kind``."""
+    if obj.get(key) is not None:
+        _need(obj, key, kind, file, where)
+
+
 def _check_stats(block: Any, file: Path, where: str) -> None:
-    """Each entry of a ``metrics``/``columns`` block has mean and CI (numbers or null)."""
+    """Each entry of a ``metrics``/``columns`` block has mean and CI, and every statistic it
+    holds (mean, CI, std, min, max, …) is a number or null."""
     if not isinstance(block, dict):
         raise InputError.at("expected an object", file=str(file), field=where)
     for name, stats in block.items():
@@ -109,7 +118,8 @@ def _check_stats(block: Any, file: Path, where: str) -> None:
         for key in STAT_KEYS:
             if key not in stats:
                 raise InputError.at("missing", file=str(file), field=f"{where}.{name}.{key}")
-            if stats[key] is not None and not isinstance(stats[key], int | float):
+        for key, value in stats.items():
+            if value is not None and not _is_number(value):
                 raise InputError.at(
                     "expected a number", file=str(file), field=f"{where}.{name}.{key}"
                 )
@@ -126,6 +136,8 @@ def _check_summary(summary: Any, file: Path) -> str:
             field="kind",
             hint=f"expected one of {', '.join(KINDS)}",
         )
+    _optional(summary, "scenario", dict, file, "")
+    _optional(summary.get("scenario") or {}, "name", str, file, "scenario")
     runs = _need(summary, "runs", int, file, "")
     if runs < 1:
         raise InputError.at("must be at least 1", file=str(file), field="runs")
@@ -162,6 +174,9 @@ def _check_point(obj: Any, file: Path, where: str) -> None:
 def _check_scenario(scenario: Any, file: Path) -> None:
     if not isinstance(scenario, dict):
         raise InputError.at("expected a JSON object", file=str(file))
+    _optional(scenario, "name", str, file, "")
+    if scenario.get("origin") is not None:
+        _check_point(scenario["origin"], file, "origin")
     for group in ("sites", "sensors", "fire_units", "raids"):
         items = scenario.get(group, [])
         if not isinstance(items, list):
@@ -225,9 +240,10 @@ def _check_replay(replay: Any, file: Path, n_units: int) -> None:
         threats["type"], len(types), file, "threats.type", "index {value!r} is not in threat_types"
     )
     _check_choices(threats["fate"], FATES, file, "threats.fate", "fate")
+    _check_numbers(threats["end_time_s"], file, "threats.end_time_s")
     for i, path in enumerate(threats["path"]):
         if not isinstance(path, list) or any(
-            not isinstance(p, list) or len(p) != 4 or any(v is None for v in p) for p in path
+            not isinstance(p, list) or len(p) != 4 or not all(map(_is_number, p)) for p in path
         ):
             raise InputError.at(
                 "expected a list of [lat, lon, altitude_m, time_s] points",
@@ -242,6 +258,8 @@ def _check_replay(replay: Any, file: Path, n_units: int) -> None:
             eng[key], limit, file, f"engagements.{key}", "index {value!r} out of range 0..{last}"
         )
     _check_choices(eng["outcome"], OUTCOMES, file, "engagements.outcome", "outcome")
+    for key in ("t_start", "t_end"):
+        _check_numbers(eng[key], file, f"engagements.{key}")
 
 
 def read_table(path: Path, required: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -2,8 +2,8 @@
 and compilation of a scenario into the arrays the engine runs on."""
 
 from leapsim.scenario.catalogue import builtin_catalogue, load_catalogue, merge_catalogues
-from leapsim.scenario.load import ResolvedScenario, builtin_scenario, load_scenario
 from leapsim.scenario.models import Catalogue, Scenario
+from leapsim.scenario.resolve import ResolvedScenario, builtin_scenario, load_scenario
 
 __all__ = [
     "Catalogue",

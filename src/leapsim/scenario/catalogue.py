@@ -7,16 +7,15 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from leapsim.scenario.loader import read_yaml, validate_model
 from leapsim.scenario.models import Catalogue
+from leapsim.yaml_files import load_model
 
 BUILTIN_CATALOGUE_FILE = "catalogue.yaml"
 
 
 def load_catalogue(path: str | os.PathLike[str]) -> Catalogue:
     """Load a catalogue YAML file (keys ``threat_types``, ``effector_types``, ``sensor_types``)."""
-    data, smap = read_yaml(path)
-    return validate_model(Catalogue, data, smap, str(path))
+    return load_model(Catalogue, path)
 
 
 @cache

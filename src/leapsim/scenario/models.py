@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from leapsim.choices import SensingMode
+
 ThreatFamily = Literal["drone", "decoy", "cruise_missile", "ballistic_missile"]
 THREAT_FAMILIES: tuple[str, ...] = ("drone", "decoy", "cruise_missile", "ballistic_missile")
 EffectorKind = Literal["missile", "gun", "interceptor_drone", "laser", "ew"]
@@ -286,7 +288,7 @@ class Doctrine(StrictModel):
 
 
 class Sensing(StrictModel):
-    mode: Literal["detection", "tracked"] = "detection"
+    mode: SensingMode = "detection"
 
 
 class FireUnitChange(StrictModel):

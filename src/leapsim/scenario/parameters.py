@@ -20,7 +20,7 @@ from leapsim.errors import InputError, Problem
 from leapsim.scenario.models import Catalogue, EffectorType, SensorType, ThreatType
 
 if TYPE_CHECKING:
-    from leapsim.scenario.load import ResolvedScenario
+    from leapsim.scenario.resolve import ResolvedScenario
 
 _SECTIONS = {"effector_types": EffectorType, "threat_types": ThreatType, "sensor_types": SensorType}
 

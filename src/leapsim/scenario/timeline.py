@@ -13,13 +13,13 @@ import datetime as dt
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from leapsim.errors import Problem
 from leapsim.scenario.models import FireUnitPlacement, Scenario
 
 if TYPE_CHECKING:
-    from leapsim.scenario.load import ResolvedScenario
+    import numpy as np
+
+    from leapsim.scenario.resolve import ResolvedScenario
 
 
 def fire_units_on(scenario: Scenario, date: dt.date) -> list[FireUnitPlacement]:
@@ -53,6 +53,8 @@ def scenario_on(resolved: ResolvedScenario, date: dt.date) -> ResolvedScenario:
 def timeline_state(scenario: Scenario, nights: np.ndarray) -> np.ndarray:
     """Per night (``datetime64[D]``), how many timeline dates have passed: nights with the same
     number share one defence."""
+    import numpy as np  # here, not at the top: validating a scenario needs no numpy
+
     dates = np.array(sorted({e.date for e in scenario.timeline}), dtype="datetime64[D]")
     return np.searchsorted(dates, np.asarray(nights, "datetime64[D]"), side="right")
 

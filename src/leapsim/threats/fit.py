@@ -300,10 +300,11 @@ def fit_threat_model(
     """
     table = group_nights(rows, since, until)
     shahed = table.counts["shahed_type"]
-    if int((shahed > 0).sum()) < MIN_SHAHED_NIGHTS:
+    with_drones = int((shahed > 0).sum())
+    if with_drones < MIN_SHAHED_NIGHTS:
         raise InputError.at(
-            f"only {int((shahed > 0).sum())} nights with Shahed-type drones between "
-            f"{table.nights[0]} and {table.nights[-1]}",
+            f"only {with_drones} night{'' if with_drones == 1 else 's'} with Shahed-type drones "
+            f"from {table.nights[0]} to {table.nights[-1]}",
             file=rows.file,
             hint=f"the model needs at least {MIN_SHAHED_NIGHTS}; widen --since/--until",
         )

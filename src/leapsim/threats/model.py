@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from leapsim.atomic import write_text_atomic
 from leapsim.errors import InputError
-from leapsim.scenario.loader import read_yaml, validate_model
 from leapsim.threats.nights import NIGHTS_PER_MONTH
+from leapsim.yaml_files import load_model
 
 Probability = float
 
@@ -223,8 +223,7 @@ def load_threat_model(path: str | os.PathLike[str]) -> ThreatModel:
         raise InputError.at(
             "file not found", file=str(p), hint="give a model YAML or the word 'default'"
         )
-    data, lines = read_yaml(p)
-    return validate_model(ThreatModel, data, lines, str(p))
+    return load_model(ThreatModel, p)
 
 
 def load_default_threat_model() -> ThreatModel:

@@ -89,6 +89,13 @@ def _sum_by_night(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarra
     return np.bincount(index, weights=values, minlength=size)[:size]
 
 
+def _window(since: np.datetime64 | None, until: np.datetime64 | None) -> str:
+    """``from 2030-01-01``, ``until 2022-01-31`` or ``between A and B``, as given."""
+    if since is not None and until is not None:
+        return f"between {since} and {until}"
+    return f"from {since}" if since is not None else f"until {until}"
+
+
 def group_nights(
     rows: ReportRows,
     since: np.datetime64 | None = None,
@@ -104,7 +111,7 @@ def group_nights(
     end = last if until is None else min(np.datetime64(until, "D"), last)
     if end < start:
         raise InputError.at(
-            f"no reports between {since} and {until}; the file covers nights {first} to {last}",
+            f"no reports {_window(since, until)}; the file covers nights {first} to {last}",
             file=rows.file,
             hint="choose --since/--until inside the data",
         )

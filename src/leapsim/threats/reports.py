@@ -20,18 +20,25 @@ import hashlib
 import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from leapsim.errors import InputError
+from leapsim.errors import InputError, quoted
 from leapsim.threats.families import FAMILIES, classify_model
 
 REQUIRED_COLUMNS = ("time_start", "time_end", "model", "launched")
 OPTIONAL_NUMBERS = ("destroyed", "not_reach_goal", "is_shahed")
 NATIONAL_CHANNELS = frozenset({"kpszsu", "generalstaff.ua", "cincafu"})
 _SOCIAL_HOSTS = frozenset({"t.me", "facebook.com", "www.facebook.com", "m.facebook.com"})
+#: Report dates must fall in these years (the reports start in 2022); a typo like 0001-01-01
+#: would otherwise stretch the fit window over millennia.
+REPORT_YEARS = (2000, 2100)
+#: Largest count in one report row (the largest raid so far, 810 launched, is far below it).
+MAX_COUNT = 100_000
+_YEARS = f"{REPORT_YEARS[0]} to {REPORT_YEARS[1]}"
 _TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
 
@@ -74,11 +81,14 @@ def source_channel(source: str) -> str:
 
 
 def parse_time(text: str) -> np.datetime64 | None:
-    """Parse ``YYYY-MM-DD`` or ``YYYY-MM-DD H:MM[:SS]`` to ``datetime64[m]`` (None if invalid)."""
+    """Parse ``YYYY-MM-DD`` or ``YYYY-MM-DD H:MM[:SS]`` to ``datetime64[m]`` (None if invalid or
+    outside :data:`REPORT_YEARS`)."""
     m = _TIME.fullmatch(text.strip())
     if m is None:
         return None
     year, month, day, hour, minute, _ = m.groups()
+    if not REPORT_YEARS[0] <= int(year) <= REPORT_YEARS[1]:
+        return None
     try:
         stamp = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0))
     except ValueError:
@@ -87,7 +97,7 @@ def parse_time(text: str) -> np.datetime64 | None:
 
 
 def _number(text: str, *, file: str, line: int, column: str) -> float:
-    """A non-negative whole count (``12`` or ``12.0``); blank gives NaN."""
+    """A whole count from 0 to :data:`MAX_COUNT` (``12`` or ``12.0``); blank gives NaN."""
     text = text.strip()
     if not text or text.casefold() == "nan":
         return math.nan
@@ -95,15 +105,32 @@ def _number(text: str, *, file: str, line: int, column: str) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value < 0 or value != round(value):
+    if not math.isfinite(value) or value < 0 or value != round(value) or value > MAX_COUNT:
         raise InputError.at(
-            f"{text!r} is not a count",
+            f"{quoted(text)} is not a count",
             file=file,
             line=line,
             field=column,
-            hint="give a non-negative whole number or leave the cell empty",
+            hint=f"give a whole number from 0 to {MAX_COUNT:,}, or leave the cell empty",
         )
     return value
+
+
+def _records(reader: Iterator[list[str]], file: str) -> Iterator[list[str]]:
+    """The rows of ``reader``; a row the csv module cannot split (a field longer than its limit,
+    a NUL byte) is an :class:`InputError` naming the line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError.at(
+                f"cannot read the row: {exc}",
+                file=file,
+                line=getattr(reader, "line_num", 0) or None,
+                hint="is this the report table (CSV, UTF-8)?",
+            ) from None
 
 
 def read_reports(path: str | os.PathLike[str]) -> ReportRows:
@@ -121,8 +148,9 @@ def read_reports(path: str | os.PathLike[str]) -> ReportRows:
     except UnicodeDecodeError as exc:
         raise InputError.at(f"not UTF-8 text ({exc.reason})", file=file) from None
     reader = csv.reader(text.splitlines(keepends=True))
+    records = _records(reader, file)
     try:
-        header = [h.strip() for h in next(reader)]
+        header = [h.strip() for h in next(records)]
     except StopIteration:
         raise InputError.at("empty file", file=file, hint="expected a CSV with a header") from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -147,11 +175,18 @@ def read_reports(path: str | os.PathLike[str]) -> ReportRows:
     numbers: dict[str, list[float]] = {c: [] for c in ("launched", *OPTIONAL_NUMBERS)}
     unmapped: set[str] = set()
     previous_end = reader.line_num
-    for record in reader:
+    for record in records:
         line = previous_end + 1
         previous_end = reader.line_num
         if not any(cell.strip() for cell in record):
             continue
+        if len(record) != len(header):
+            raise InputError.at(
+                f"the row has {len(record)} fields, the header {len(header)}",
+                file=file,
+                line=line,
+                hint="a row cut short or with an unquoted comma; quote cells that hold commas",
+            )
 
         def cell(name: str, record: list[str] = record) -> str:
             index = col.get(name)
@@ -160,21 +195,21 @@ def read_reports(path: str | os.PathLike[str]) -> ReportRows:
         start = parse_time(cell("time_start"))
         if start is None:
             raise InputError.at(
-                f"cannot read the date {cell('time_start')!r}",
+                f"cannot read the date {quoted(cell('time_start'))}",
                 file=file,
                 line=line,
                 field="time_start",
-                hint="use YYYY-MM-DD or YYYY-MM-DD HH:MM",
+                hint=f"use YYYY-MM-DD or YYYY-MM-DD HH:MM, years {_YEARS}",
             )
         end_text = cell("time_end")
         end = parse_time(end_text) if end_text.strip() else start
         if end is None:
             raise InputError.at(
-                f"cannot read the date {end_text!r}",
+                f"cannot read the date {quoted(end_text)}",
                 file=file,
                 line=line,
                 field="time_end",
-                hint="use YYYY-MM-DD or YYYY-MM-DD HH:MM, or leave it empty",
+                hint=f"use YYYY-MM-DD or YYYY-MM-DD HH:MM, years {_YEARS}, or leave it empty",
             )
         if end < start:
             raise InputError.at(

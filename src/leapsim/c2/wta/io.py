@@ -3,7 +3,8 @@
 Instance format (Andersen, Pavlikov, Toffolo 2022; github.com/tuliotoffolo/wta, data/): the first
 line is ``m n mu`` (weapon types, targets, units of every type); then n lines with one target
 value each; then m x n lines ``i j p`` (0-based type and target, kill probability). Blank lines
-and lines starting with ``#`` are ignored. Every error names the file and line.
+and lines starting with ``#`` are ignored. Every error names the file and line. Sizes are checked
+against the file's length and :data:`MAX_UNITS` before anything is allocated.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ import numpy as np
 
 from leapsim.atomic import write_json_atomic, write_text_atomic
 from leapsim.c2.wta.problem import Solution, WTAProblem
-from leapsim.errors import InputError
+from leapsim.errors import InputError, quoted
+
+#: Most weapons in all (``m x mu``): the search keeps a few numbers per weapon.
+MAX_UNITS = 10_000_000
 
 #: Best-known objectives of the 18 benchmark instances in ``../shared/data/wta`` (Andersen,
 #: Pavlikov, Toffolo 2022, Annals of Operations Research, doi:10.1007/s10479-022-04525-6; CPLEX,
@@ -60,6 +64,14 @@ def read_instance(path: str | os.PathLike[str]) -> WTAProblem:
     m, n, mu = (_int(tok, f, no, name) for tok, name in zip(head, ("m", "n", "mu"), strict=True))
     if m < 1 or n < 1:
         raise InputError.at("m and n must be at least 1", file=f, line=no, field="header")
+    if m * mu > MAX_UNITS:
+        raise InputError.at(
+            f"{m} types x {mu} units = {m * mu:,} weapons, more than {MAX_UNITS:,}",
+            file=f,
+            line=no,
+            field="mu",
+            hint="is the header 'm n mu' in that order?",
+        )
     body = lines[1:]
     if len(body) < n:
         last = body[-1][0] if body else no
@@ -99,7 +111,7 @@ def read_instance(path: str | os.PathLike[str]) -> WTAProblem:
             field="probabilities",
             hint="remove the extra lines",
         )
-    prob = np.full((m, n), np.nan)
+    given: dict[tuple[int, int], float] = {}  # the m x n matrix is made once all lines are read
     for lno, toks in pairs:
         if len(toks) != 3:
             raise InputError.at(
@@ -134,14 +146,14 @@ def read_instance(path: str | os.PathLike[str]) -> WTAProblem:
                 line=lno,
                 field="p",
             )
-        if not np.isnan(prob[i, j]):
+        if (i, j) in given:
             raise InputError.at(
                 f"pair ({i}, {j}) given twice",
                 file=f,
                 line=lno,
                 field="probabilities",
             )
-        prob[i, j] = pk
+        given[i, j] = pk
     if len(pairs) < m * n:
         raise InputError.at(
             f"expected m x n = {m * n} probability lines 'i j p', found {len(pairs)}",
@@ -149,6 +161,9 @@ def read_instance(path: str | os.PathLike[str]) -> WTAProblem:
             line=(pairs[-1][0] if pairs else body[n - 1][0]) + 1,
             field="probabilities",
         )
+    prob = np.empty((m, n))
+    rows, cols = zip(*given, strict=True)
+    prob[list(rows), list(cols)] = list(given.values())
     return WTAProblem(values=values, p=prob, availability=np.full(m, mu, dtype=np.int64))
 
 
@@ -157,7 +172,7 @@ def _int(tok: str, file: str, line: int, field: str) -> int:
         value = int(tok)
     except ValueError:
         raise InputError.at(
-            f"{tok!r} is not an integer", file=file, line=line, field=field
+            f"{quoted(tok)} is not an integer", file=file, line=line, field=field
         ) from None
     if value < 0:
         raise InputError.at(f"negative value {value}", file=file, line=line, field=field)
@@ -168,9 +183,13 @@ def _number(tok: str, file: str, line: int, field: str) -> float:
     try:
         value = float(tok)
     except ValueError:
-        raise InputError.at(f"{tok!r} is not a number", file=file, line=line, field=field) from None
+        raise InputError.at(
+            f"{quoted(tok)} is not a number", file=file, line=line, field=field
+        ) from None
     if not math.isfinite(value):
-        raise InputError.at(f"{tok!r} is not a finite number", file=file, line=line, field=field)
+        raise InputError.at(
+            f"{quoted(tok)} is not a finite number", file=file, line=line, field=field
+        )
     return value
 
 

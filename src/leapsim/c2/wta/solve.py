@@ -11,8 +11,7 @@ from leapsim.c2.wta.config_lp import configuration_start
 from leapsim.c2.wta.milp import solve_milp
 from leapsim.c2.wta.problem import Solution, WTAProblem
 from leapsim.c2.wta.search import SearchParams, greedy_counts, search
-
-METHODS = ("auto", "greedy", "search", "milp")
+from leapsim.choices import WTA_METHODS as METHODS
 
 _MILP_MAX_VARS = 10_000
 """Above this many integer variables HiGHS rarely gets a useful bound in seconds; auto skips it."""
