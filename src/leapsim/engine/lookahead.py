@@ -3,10 +3,10 @@ engagement opportunities from the engagement windows, and the fire units' round 
 scenario's raid as planned (docs/lookahead.md).
 
 An opportunity (*stage*) is a firing time in a (unit, target) engagement window: the window's
-``lookahead_stages`` (doctrine) evenly spaced times ``t_in + (j + ½)·(t_out − t_in)/K``, kept when
-the engagement started then is feasible by the engine's own geometry (range annulus, altitude
-band, intercept before the target leaves range or arrives,
-:func:`leapsim.engine.epoch_kernel.intercept`), with the Pk at that range. Jammers are not
+``lookahead_stages`` (doctrine) evenly spaced times ``lo + (j + ½)·(hi − lo)/K`` over its
+feasible firing times ``[lo, hi]``, those at which an engagement started is feasible by the
+engine's own geometry (range annulus, altitude band, intercept before the target leaves range or
+arrives, :func:`leapsim.engine.epoch_kernel.intercept`), with the Pk at that range. Jammers are not
 allocated and have no stages. In tracked sensing the track-error factor of the Pk is left out
 (it is not known before the track exists).
 """
@@ -109,7 +109,10 @@ def _stage_rows(
     launch, speed, arrival, family, unit_xy, unit_type, min_r, max_r, min_alt, max_alt,
     t_engage, v_int, e_pk, falloff,
 ):  # fmt: skip
-    """(threat, unit, firing time, Pk, intercept time) of each feasible stage."""
+    """(threat, unit, firing time, Pk, intercept time) of each feasible stage. A window's stages
+    are spread over its feasible firing times: the first and last are found on a grid of
+    :data:`SPAN_GRID` points per stage and refined by :data:`SPAN_BISECTIONS` bisections (a
+    fast threat's window may be feasible only in its first seconds)."""
     cap = w_unit.size * per_window
     threat = np.empty(cap, np.int64)
     unit = np.empty(cap, np.int64)
@@ -117,19 +120,58 @@ def _stage_rows(
     pk = np.empty(cap)
     look = np.empty(cap)
     n = 0
+    grid = per_window * SPAN_GRID
     for w in range(w_unit.size):
         u = w_unit[w]
         k = w_threat[w]
         e = unit_type[u]
-        step = (w_out[w] - w_in[w]) / per_window
-        for j in range(per_window):
-            t = w_in[w] + (j + 0.5) * step
+        ux, uy = unit_xy[u, 0], unit_xy[u, 1]
+        end = min(w_out[w], arrival[k])
+        step = (w_out[w] - w_in[w]) / grid
+        first = -1
+        last = -1
+        for j in range(grid):
             r, t_end = intercept(
-                points, cumulative, length, altitude, ballistic, launch, speed, k, t,
-                unit_xy[u, 0], unit_xy[u, 1], min_r[e], max_r[e], min_alt[e], max_alt[e],
+                points, cumulative, length, altitude, ballistic, launch, speed, k,
+                w_in[w] + (j + 0.5) * step, ux, uy, min_r[e], max_r[e], min_alt[e], max_alt[e],
                 t_engage[e], v_int[e],
             )  # fmt: skip
-            if r < 0.0 or t_end >= arrival[k] or t_end > w_out[w]:
+            if r >= 0.0 and t_end < end:
+                if first < 0:
+                    first = j
+                last = j
+            elif first >= 0:
+                break
+        if first < 0:
+            continue
+        # refine the span's ends between the grid points on either side
+        lo = w_in[w] + (first + 0.5) * step
+        hi = w_in[w] + (last + 0.5) * step
+        for side in range(2):
+            good = lo if side == 0 else hi
+            bad = good - step if side == 0 else good + step
+            for _ in range(SPAN_BISECTIONS):
+                mid = 0.5 * (good + bad)
+                r, t_end = intercept(
+                    points, cumulative, length, altitude, ballistic, launch, speed, k, mid,
+                    ux, uy, min_r[e], max_r[e], min_alt[e], max_alt[e], t_engage[e], v_int[e],
+                )  # fmt: skip
+                if r >= 0.0 and t_end < end:
+                    good = mid
+                else:
+                    bad = mid
+            if side == 0:
+                lo = good
+            else:
+                hi = good
+        span = (hi - lo) / per_window
+        for j in range(per_window):
+            t = lo + (j + 0.5) * span
+            r, t_end = intercept(
+                points, cumulative, length, altitude, ballistic, launch, speed, k, t,
+                ux, uy, min_r[e], max_r[e], min_alt[e], max_alt[e], t_engage[e], v_int[e],
+            )  # fmt: skip
+            if r < 0.0 or t_end >= end:
                 continue
             p = e_pk[e, family[k]] * (1.0 - falloff[e] * r / max_r[e])
             if p <= 0.0:
@@ -141,6 +183,12 @@ def _stage_rows(
             look[n] = t_end
             n += 1
     return threat[:n], unit[:n], time_s[:n], pk[:n], look[:n]
+
+
+SPAN_GRID = 2
+"""Grid points per stage on which a window's feasible firing times are looked for."""
+SPAN_BISECTIONS = 6
+"""Bisections refining each end of a window's feasible firing times."""
 
 
 @njit(cache=True)
