@@ -70,6 +70,18 @@ class RoundPrices(NamedTuple):
 
 
 @njit(cache=True)
+def cost_cap(value: float, threat_cost: float, rule_ratio, rule_threshold) -> float:
+    """Most an engagement may cost (EUR) on a threat of this value at risk and unit cost by the
+    doctrine's cost rules: every rule whose value threshold the threat does not exceed caps it
+    at ``ratio × threat cost``; inf when none applies."""
+    cap = np.inf
+    for c in range(rule_ratio.size):
+        if value <= rule_threshold[c]:
+            cap = min(cap, rule_ratio[c] * threat_cost)
+    return cap
+
+
+@njit(cache=True)
 def cost_to_go(
     stages: Stages,
     a: int,

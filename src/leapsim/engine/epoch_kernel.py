@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from leapsim.c2.allocation import AllocationProblem
-from leapsim.c2.lookahead import cost_to_go, round_price
+from leapsim.c2.lookahead import cost_cap, cost_to_go, round_price
 from leapsim.c2.threat_evaluation import value_at_risk
 from leapsim.engine.epoch import EW, TIME_KEY
 from leapsim.engine.kinematics import position
@@ -324,12 +324,8 @@ def lookahead_costs(t, night, state, units, threats, value, threat_cost, t_end, 
     la = night.lookahead
     stages, prices = la.stages, la.prices
     cached, cached_left, cached_s = la.price, la.price_left, la.price_s
-    table, table_value, table_version, version = (
-        la.table,
-        la.table_value,
-        la.table_version,
-        la.version,
-    )
+    table, table_value, table_version = la.table, la.table_value, la.table_version
+    version = la.version
     unit_type = night.units.type
     rounds = night.effectors.rounds_per_engagement
     max_shots = night.doctrine.max_shots_per_threat
@@ -361,10 +357,7 @@ def lookahead_costs(t, night, state, units, threats, value, threat_cost, t_end, 
         first, b = ptr[k], ptr[k + 1]
         row0 = first + k  # threat k's rows of the table: its stages, then "none left"
         if table_version[k] != version[0] or table_value[k] != value[j]:
-            max_cost = np.inf
-            for c in range(rule_ratio.size):
-                if value[j] <= rule_threshold[c]:
-                    max_cost = min(max_cost, rule_ratio[c] * threat_cost[j])
+            max_cost = cost_cap(value[j], threat_cost[j], rule_ratio, rule_threshold)
             J = cost_to_go(stages, first, b, max_shots, value[j], max_cost, la.unit_cost, cached,
                            left, availability)  # fmt: skip
             table[row0 : row0 + b - first + 1, :] = J

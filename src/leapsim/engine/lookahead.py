@@ -3,12 +3,12 @@ engagement opportunities from the engagement windows, and the fire units' round 
 scenario's raid as planned (docs/lookahead.md).
 
 An opportunity (*stage*) is a firing time in a (unit, target) engagement window: the window's
-``lookahead_stages`` (doctrine) evenly spaced times ``lo + (j + ½)·(hi − lo)/K`` over its
-feasible firing times ``[lo, hi]``, those at which an engagement started is feasible by the
-engine's own geometry (range annulus, altitude band, intercept before the target leaves range or
-arrives, :func:`leapsim.engine.epoch_kernel.intercept`), with the Pk at that range. Jammers are not
-allocated and have no stages. In tracked sensing the track-error factor of the Pk is left out
-(it is not known before the track exists).
+``lookahead_stages`` (doctrine) evenly spaced times over its feasible firing times, those at
+which an engagement started is feasible by the engine's own geometry (range annulus, altitude
+band, intercept before the target leaves range or arrives,
+:func:`leapsim.engine.epoch_kernel.intercept`; :func:`_stage_rows`), with the Pk at that range.
+Jammers are not allocated and have no stages. In tracked sensing the track-error factor of the
+Pk is left out (it is not known before the track exists).
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ import weakref
 import numpy as np
 from numba import njit
 
-from leapsim.c2.lookahead import RoundPrices, Stages, opportunities, round_price, round_prices
+from leapsim.c2.lookahead import (
+    RoundPrices,
+    Stages,
+    cost_cap,
+    opportunities,
+    round_price,
+    round_prices,
+)
 from leapsim.engine.epoch import EW
 from leapsim.engine.epoch_kernel import intercept
 from leapsim.engine.params import NightParams
@@ -109,10 +116,12 @@ def _stage_rows(
     launch, speed, arrival, family, unit_xy, unit_type, min_r, max_r, min_alt, max_alt,
     t_engage, v_int, e_pk, falloff,
 ):  # fmt: skip
-    """(threat, unit, firing time, Pk, intercept time) of each feasible stage. A window's stages
-    are spread over its feasible firing times: the first and last are found on a grid of
-    :data:`SPAN_GRID` points per stage and refined by :data:`SPAN_BISECTIONS` bisections (a
-    fast threat's window may be feasible only in its first seconds)."""
+    """(threat, unit, firing time, Pk, intercept time) of each feasible stage. A window whose
+    ``per_window`` evenly spaced times are all feasible has them as stages; otherwise its
+    feasible firing times are found (on a grid :data:`SPAN_REFINE` times finer when none of the
+    even times is feasible), their ends refined by :data:`SPAN_BISECTIONS` bisections, and the
+    stages spread over them (a fast threat's window may be feasible only in its first
+    seconds)."""
     cap = w_unit.size * per_window
     threat = np.empty(cap, np.int64)
     unit = np.empty(cap, np.int64)
@@ -120,50 +129,34 @@ def _stage_rows(
     pk = np.empty(cap)
     look = np.empty(cap)
     n = 0
-    grid = per_window * SPAN_GRID
     for w in range(w_unit.size):
         u = w_unit[w]
         k = w_threat[w]
         e = unit_type[u]
         ux, uy = unit_xy[u, 0], unit_xy[u, 1]
         end = min(w_out[w], arrival[k])
-        step = (w_out[w] - w_in[w]) / grid
-        first = -1
-        last = -1
-        for j in range(grid):
-            r, t_end = intercept(
-                points, cumulative, length, altitude, ballistic, launch, speed, k,
-                w_in[w] + (j + 0.5) * step, ux, uy, min_r[e], max_r[e], min_alt[e], max_alt[e],
-                t_engage[e], v_int[e],
-            )  # fmt: skip
-            if r >= 0.0 and t_end < end:
-                if first < 0:
-                    first = j
-                last = j
-            elif first >= 0:
-                break
+        lo, hi = w_in[w], w_out[w]
+        grid = per_window
+        first, last = _feasible_run(lo, hi, grid, end, points, cumulative, length, altitude,
+                                    ballistic, launch, speed, k, ux, uy, min_r[e], max_r[e],
+                                    min_alt[e], max_alt[e], t_engage[e], v_int[e])  # fmt: skip
         if first < 0:
-            continue
-        # refine the span's ends between the grid points on either side
-        lo = w_in[w] + (first + 0.5) * step
-        hi = w_in[w] + (last + 0.5) * step
-        for side in range(2):
-            good = lo if side == 0 else hi
-            bad = good - step if side == 0 else good + step
-            for _ in range(SPAN_BISECTIONS):
-                mid = 0.5 * (good + bad)
-                r, t_end = intercept(
-                    points, cumulative, length, altitude, ballistic, launch, speed, k, mid,
-                    ux, uy, min_r[e], max_r[e], min_alt[e], max_alt[e], t_engage[e], v_int[e],
-                )  # fmt: skip
-                if r >= 0.0 and t_end < end:
-                    good = mid
-                else:
-                    bad = mid
-            if side == 0:
-                lo = good
-            else:
-                hi = good
+            grid = per_window * SPAN_REFINE
+            first, last = _feasible_run(lo, hi, grid, end, points, cumulative, length, altitude,
+                                        ballistic, launch, speed, k, ux, uy, min_r[e], max_r[e],
+                                        min_alt[e], max_alt[e], t_engage[e],
+                                        v_int[e])  # fmt: skip
+            if first < 0:
+                continue
+        if first > 0 or last < grid - 1:
+            step = (hi - lo) / grid
+            good_lo, good_hi = lo + (first + 0.5) * step, lo + (last + 0.5) * step
+            lo = _span_end(good_lo, good_lo - step, end, points, cumulative, length, altitude,
+                           ballistic, launch, speed, k, ux, uy, min_r[e], max_r[e], min_alt[e],
+                           max_alt[e], t_engage[e], v_int[e])  # fmt: skip
+            hi = _span_end(good_hi, good_hi + step, end, points, cumulative, length, altitude,
+                           ballistic, launch, speed, k, ux, uy, min_r[e], max_r[e], min_alt[e],
+                           max_alt[e], t_engage[e], v_int[e])  # fmt: skip
         span = (hi - lo) / per_window
         for j in range(per_window):
             t = lo + (j + 0.5) * span
@@ -185,8 +178,53 @@ def _stage_rows(
     return threat[:n], unit[:n], time_s[:n], pk[:n], look[:n]
 
 
-SPAN_GRID = 2
-"""Grid points per stage on which a window's feasible firing times are looked for."""
+@njit(cache=True, inline="always")
+def _feasible_run(
+    lo, hi, grid, end, points, cumulative, length, altitude, ballistic, launch, speed, k, ux, uy,
+    min_r, max_r, min_alt, max_alt, t_engage, v_int,
+):  # fmt: skip
+    """First and last point (−1, −1 if none) of the first run of feasible firing times among
+    ``grid`` evenly spaced ones in ``[lo, hi]``."""
+    step = (hi - lo) / grid
+    first = -1
+    last = -1
+    for j in range(grid):
+        r, t_end = intercept(
+            points, cumulative, length, altitude, ballistic, launch, speed, k,
+            lo + (j + 0.5) * step, ux, uy, min_r, max_r, min_alt, max_alt, t_engage, v_int,
+        )  # fmt: skip
+        if r >= 0.0 and t_end < end:
+            if first < 0:
+                first = j
+            last = j
+        elif first >= 0:
+            break
+    return first, last
+
+
+@njit(cache=True, inline="always")
+def _span_end(
+    good, bad, end, points, cumulative, length, altitude, ballistic, launch, speed, k, ux, uy,
+    min_r, max_r, min_alt, max_alt, t_engage, v_int,
+):  # fmt: skip
+    """The feasible firing time nearest the boundary between ``good`` (feasible) and ``bad``,
+    by :data:`SPAN_BISECTIONS` bisections."""
+    for _ in range(SPAN_BISECTIONS):
+        mid = 0.5 * (good + bad)
+        r, t_end = intercept(
+            points, cumulative, length, altitude, ballistic, launch, speed, k, mid, ux, uy,
+            min_r, max_r, min_alt, max_alt, t_engage, v_int,
+        )  # fmt: skip
+        if r >= 0.0 and t_end < end:
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+SPAN_REFINE = 4
+"""How much finer the grid a window is searched on when none of its even stage times is
+feasible."""
 SPAN_BISECTIONS = 6
 """Bisections refining each end of a window's feasible firing times."""
 
@@ -214,13 +252,10 @@ def target_values(params: NightParams, raid: RaidDraw) -> tuple[np.ndarray, np.n
 
 @njit(cache=True)
 def max_allowed_cost(value, threat_cost, rule_ratio, rule_threshold):
-    """Most an engagement may cost on targets of these values and (perceived) unit costs: every
-    cost rule whose value threshold the target does not exceed caps it at ``ratio × cost``."""
-    out = np.full(value.size, np.inf)
+    """:func:`~leapsim.c2.lookahead.cost_cap` of each target."""
+    out = np.empty(value.size)
     for k in range(value.size):
-        for c in range(rule_ratio.size):
-            if value[k] <= rule_threshold[c]:
-                out[k] = min(out[k], rule_ratio[c] * threat_cost[k])
+        out[k] = cost_cap(value[k], threat_cost[k], rule_ratio, rule_threshold)
     return out
 
 
