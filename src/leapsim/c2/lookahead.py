@@ -282,6 +282,9 @@ def lookahead_allocation(problem: AllocationProblem) -> tuple:
     n_rows = slots.sum()
     if n_rows == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    if n_rows == 1:  # one usable channel (most epochs): its best threat
+        u = np.argmax(slots)
+        return np.array([u], np.int64), np.array([np.argmax(gain[u])], np.int64)
     row_unit = np.empty(n_rows, np.int64)
     ptr = np.zeros(n_rows + 1, np.int64)
     col = np.empty(n_rows * (n_threats + 1), np.int64)
