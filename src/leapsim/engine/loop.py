@@ -8,8 +8,8 @@ scalar ``clock`` record. The loop is resumable: :func:`advance` runs epochs from
 * ``DECIDE``: the policy is not compiled (``PolicyConfig.code == EXTERNAL``) and must choose at
   this epoch: the :class:`~.state.EpochProblem` is handed back, the caller answers with
   :func:`apply_decision` and calls :func:`advance` again;
-* ``GROW``: the engagement log, the reload log or the stream of uniforms needs more room: the
-  caller enlarges them and calls again; every step of an epoch before its starts is idempotent, so
+* ``GROW``: the engagement log or the reload log needs more room: the caller enlarges them and
+  calls again; every step of an epoch before its starts is idempotent, so
   the epoch is simply re-run.
 
 A compiled policy (:func:`leapsim.c2.policies.allocate`) decides inside the loop. The model is
@@ -24,6 +24,7 @@ from numba import njit
 from leapsim.c2.allocation import AllocationProblem
 from leapsim.c2.policies import EXTERNAL, allocate
 from leapsim.engine.codes import KILL, KILLED, LEAKED, MISS, OVERTAKEN, PENDING, UNRESOLVED
+from leapsim.engine.draws import JAMMING, KINETIC, engagement_uniform
 from leapsim.engine.epoch import EW
 from leapsim.engine.epoch_kernel import epoch
 from leapsim.engine.state import EpochProblem
@@ -163,8 +164,9 @@ def update_open_windows(t, night, state, buffers, c) -> None:
 
 @njit(cache=True, inline="always")
 def start(t, u, k, t_end, pk, night, state, buffers, c) -> None:
-    """Start an engagement of unit ``u`` on target ``k``: log it with the next uniform, spend its
-    rounds, count it against the doctrine's shots (jamming excepted)."""
+    """Start an engagement of unit ``u`` on target ``k``: log it with its uniform (the next of its
+    lane on ``k``, :func:`leapsim.engine.draws.engagement_uniform`), spend its rounds, count it
+    against the doctrine's shots (jamming: against the target's jams)."""
     e = night.units.type[u]
     rounds = night.effectors.rounds_per_engagement[e]
     row = c.n_log
@@ -174,15 +176,18 @@ def start(t, u, k, t_end, pk, night, state, buffers, c) -> None:
     buffers.log.t_end[row] = t_end
     buffers.log.pk[row] = pk
     buffers.log.cost[row] = rounds * night.effectors.cost_per_round_eur[e]
-    buffers.log.draw[row] = buffers.uniforms[c.n_draws]
+    if night.effectors.kind[e] == EW:
+        draw = engagement_uniform(night.draw_key, k, JAMMING, state.jams_on[k])
+        state.jams_on[k] += 1
+    else:
+        draw = engagement_uniform(night.draw_key, k, KINETIC, state.shots_on[k])
+        state.shots_on[k] += 1
+    buffers.log.draw[row] = draw
     buffers.log.outcome[row] = PENDING
-    c.n_draws += 1
     c.n_log += 1
     buffers.pending[c.n_pending] = row
     c.n_pending += 1
     state.ready[u] -= rounds
-    if night.effectors.kind[e] != EW:
-        state.shots_on[k] += 1
 
 
 @njit(cache=True, inline="always")
@@ -254,11 +259,7 @@ def advance(night, state, buffers, clock, policy, rng) -> tuple[int, EpochProble
                 buffers.open_windows[: c.n_open],
             )  # fmt: skip
             room = jam.unit.size + problem.allocation.capacity.sum()
-            if (
-                c.n_log + room > buffers.log.unit.size
-                or c.n_draws + room > buffers.uniforms.size
-                or c.n_pending + room > buffers.pending.size
-            ):
+            if c.n_log + room > buffers.log.unit.size or c.n_pending + room > buffers.pending.size:
                 return GROW, no_problem()
             for i in range(jam.unit.size):
                 start(t, jam.unit[i], jam.threat[i], jam.t_end[i], jam.pk[i],

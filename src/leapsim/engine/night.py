@@ -5,7 +5,8 @@ The loop (:mod:`leapsim.engine.loop`, compiled) visits decision epochs on a fixe
 live threat, or every unit that can is busy, empty or reloading — so its cost grows with the
 engagement opportunities, not with the length of the night. At each epoch, in this order:
 
-1. engagements whose intercept time has come are resolved (kill with probability Pk; a threat
+1. engagements whose intercept time has come are resolved (kill with probability Pk, from the
+   engagement's counter-based uniform, :mod:`leapsim.engine.draws`; a threat
    already killed or arrived makes them *overtaken*);
 2. threats that reached their target leak: the site keeps ``(1 − damage_fraction)`` of its value;
 3. fire units whose magazine cannot feed an engagement start reloading from their reserve;
@@ -34,6 +35,7 @@ from leapsim.c2.allocation import AllocationPolicy, AllocationProblem, Assignmen
 from leapsim.c2.policies import LOOKAHEAD, CompiledPolicy, loop_config, make_policy
 from leapsim.engine import loop
 from leapsim.engine.codes import AIRBORNE, FALSE_TRACK, NOT_LAUNCHED
+from leapsim.engine.draws import draw_key
 from leapsim.engine.epoch import later_costs
 from leapsim.engine.lookahead import build_lookahead, no_lookahead
 from leapsim.engine.params import (
@@ -101,14 +103,17 @@ class NightRun:
     """One night being simulated, stepped from decision to decision.
 
     The raid, detections (or tracks) and the loop's structures are drawn at construction, from
-    ``rng``. With a compiled ``policy`` the loop decides by itself and :meth:`next_decision`
-    runs the whole night; without one every epoch that has a fire-allocation problem is handed
-    back: :meth:`next_decision` returns it, :meth:`decide` starts the engagements chosen for it.
-    This is the external-policy path (``DECIDE``/``apply_decision`` in
-    :mod:`leapsim.engine.loop`) for policies written in Python and for environments that step
-    the engine one decision epoch at a time. ``lookahead=True`` fills the problems'
-    ``hold_cost``, ``miss_cost`` and ``round_price`` (:mod:`leapsim.c2.lookahead`) for such a
-    policy; the ``lookahead`` policy always has them. They draw nothing from ``rng``.
+    ``rng``: first the key of the engagement outcome draws (:mod:`leapsim.engine.draws`), so
+    that it is the same for every defence of the scenario on the same seed, then the raid, then
+    the detections (or the tracker's scans). With a compiled ``policy`` the loop decides by
+    itself and :meth:`next_decision` runs the whole night; without one every epoch that has a
+    fire-allocation problem is handed back: :meth:`next_decision` returns it, :meth:`decide`
+    starts the engagements chosen for it. This is the external-policy path
+    (``DECIDE``/``apply_decision`` in :mod:`leapsim.engine.loop`) for policies written in Python
+    and for environments that step the engine one decision epoch at a time. ``lookahead=True``
+    fills the problems' ``hold_cost``, ``miss_cost`` and ``round_price``
+    (:mod:`leapsim.c2.lookahead`) for such a policy; the ``lookahead`` policy always has them.
+    They draw nothing from ``rng``.
     """
 
     def __init__(
@@ -121,6 +126,7 @@ class NightRun:
     ) -> None:
         self.params = params
         self.rng = rng
+        key = draw_key(rng)
         raid = draw_raid(params, rng)
         picture = None
         if params.sensing_mode == "tracked":
@@ -135,13 +141,14 @@ class NightRun:
         self.raid, self.picture, self.detect_s = raid, picture, detect_s
         self._config = loop_config(policy)
         lookahead = lookahead or self._config.code == LOOKAHEAD
-        self.night = _night(params, raid, detect_s, tracks, lookahead)
+        self.night = _night(params, raid, detect_s, tracks, key, lookahead)
         n_units = params.unit_type.size
         self.state = NightState(
             alive=raid.launched.copy(),
             fate=np.where(raid.launched, AIRBORNE, NOT_LAUNCHED),
             end_s=np.full(raid.n, np.nan),
             shots_on=np.zeros(raid.n, np.int64),
+            jams_on=np.zeros(raid.n, np.int64),
             ready=params.unit_magazine.astype(np.int64).copy(),
             reserve=params.unit_reserve.astype(np.int64).copy(),
             reload_done_s=np.full(n_units, np.nan),
@@ -153,7 +160,6 @@ class NightRun:
             pending=np.empty(_FIRST_CAPACITY, np.int64),
             open_windows=np.empty(self.night.windows.unit.size, np.int64),
             reloads=_reload_log(max(16, 2 * n_units)),
-            uniforms=rng.random(_FIRST_CAPACITY),
         )
         self.clock = np.zeros(1, CLOCK)
         t_in, dt = self.night.windows.t_in, params.time_step_s
@@ -178,7 +184,7 @@ class NightRun:
             if status == loop.DONE:
                 self.done = True
             elif status == loop.GROW:
-                self.buffers = _grow(self.buffers, self.rng)
+                self.buffers = _grow(self.buffers)
             else:
                 self._problem = problem
                 return problem.allocation
@@ -225,10 +231,15 @@ _LOG_DTYPES = tuple(
 
 
 def _night(
-    params: NightParams, raid: RaidDraw, detect_s: np.ndarray, tracks: Tracks, lookahead: bool
+    params: NightParams,
+    raid: RaidDraw,
+    detect_s: np.ndarray,
+    tracks: Tracks,
+    key: np.uint64,
+    lookahead: bool,
 ) -> Night:
-    """The loop's fixed structures for one drawn raid (with the ``lookahead`` policy's inputs
-    when ``lookahead``)."""
+    """The loop's fixed structures for one drawn raid (``key``: of the engagement draws; with
+    the ``lookahead`` policy's inputs when ``lookahead``)."""
     windows = engagement_windows(params, raid)
     arrival = raid.paths.arrival_s
     return Night(
@@ -248,6 +259,7 @@ def _night(
         lookahead=build_lookahead(params, raid, windows)
         if lookahead
         else no_lookahead(raid.n, params.unit_type.size),
+        draw_key=key,
     )
 
 
@@ -261,8 +273,8 @@ def _grown(a: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _grow(buffers: Buffers, rng: np.random.Generator) -> Buffers:
-    """Every buffer twice as large; the new uniforms come from the run's generator."""
+def _grow(buffers: Buffers) -> Buffers:
+    """Every buffer twice as large."""
     size = 2 * buffers.pending.size
     rows = 2 * buffers.reloads.unit.size
     return Buffers(
@@ -270,7 +282,6 @@ def _grow(buffers: Buffers, rng: np.random.Generator) -> Buffers:
         pending=_grown(buffers.pending, size),
         open_windows=buffers.open_windows,
         reloads=ReloadLog(*(_grown(column, rows) for column in buffers.reloads)),
-        uniforms=np.concatenate([buffers.uniforms, rng.random(size - buffers.uniforms.size)]),
     )
 
 

@@ -8,7 +8,7 @@ enter them (see :func:`leapsim.engine.params.kernel_view`).
   the ``lookahead`` policy's engagement opportunities).
 * :class:`NightState`: what the night changes, per target, fire unit and site.
 * :class:`Buffers`: the growable arrays (engagement log, engagements in flight, open windows,
-  reloads, the stream of uniforms).
+  reloads).
 * :data:`CLOCK`: the loop's scalar state, a one-row numpy record the kernels update in place.
 * :class:`EpochProblem`: the allocation problem of one decision epoch and what its rows and
   columns stand for; :class:`Jamming`: the engagements jammers start at that epoch.
@@ -98,6 +98,7 @@ class Night(NamedTuple):
     tracks: Tracks
     later: LaterCost
     lookahead: Lookahead
+    draw_key: np.uint64  # the run's key for engagement outcomes (leapsim.engine.draws)
 
 
 class NightState(NamedTuple):
@@ -107,6 +108,7 @@ class NightState(NamedTuple):
     fate: np.ndarray  # (N,) code of leapsim.engine.codes.FATES
     end_s: np.ndarray  # (N,) kill or arrival time, NaN before
     shots_on: np.ndarray  # (N,) kinetic engagements started on each target
+    jams_on: np.ndarray  # (N,) jamming engagements started on each target
     ready: np.ndarray  # (U,) rounds in the magazine
     reserve: np.ndarray  # (U,) rounds on site for reloads
     reload_done_s: np.ndarray  # (U,) end of the reload under way, NaN if none
@@ -122,7 +124,7 @@ class EngagementLog(NamedTuple):
     t_end: np.ndarray
     pk: np.ndarray
     cost: np.ndarray
-    draw: np.ndarray  # the uniform its outcome is drawn with (kill when draw < pk)
+    draw: np.ndarray  # the uniform its outcome is drawn with (kill when draw < pk; draws.py)
     outcome: np.ndarray  # code of leapsim.engine.codes.OUTCOMES, PENDING while in flight
 
 
@@ -141,7 +143,6 @@ class Buffers(NamedTuple):
     pending: np.ndarray  # log rows of the engagements in flight (first CLOCK.n_pending)
     open_windows: np.ndarray  # windows open now (first CLOCK.n_open)
     reloads: ReloadLog
-    uniforms: np.ndarray  # the run's uniforms for engagement outcomes (CLOCK.n_draws used)
 
 
 CLOCK = np.dtype(
@@ -152,7 +153,6 @@ CLOCK = np.dtype(
         ("n_pending", np.int64),
         ("n_log", np.int64),
         ("n_reloads", np.int64),
-        ("n_draws", np.int64),
         ("next_arrival", np.int64),  # position in Night.arrival_order of the next arrival
     ]
 )

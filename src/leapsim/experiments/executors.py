@@ -195,7 +195,7 @@ class DaskExecutor:
                     continue
                 idle_since = None
                 for future in done:
-                    yield index[future.key], self._result(future)
+                    yield index[future.key], self._result(client, future)
 
     def _connect(self):
         from distributed import Client
@@ -248,17 +248,24 @@ class DaskExecutor:
             hint=f"start workers with `dask worker {self.address}`",
         )
 
-    def _result(self, future) -> Any:
+    def _result(self, client, future) -> Any:
         """The chunk's result; a chunk the cluster lost is an :class:`ExecutorError`, an
-        exception raised by the task itself propagates unchanged."""
+        exception raised by the task itself propagates unchanged. A finished chunk whose worker
+        leaves before the result is fetched is computed again, so fetching it waits on the
+        workers like the main loop does."""
         from distributed import KilledWorker
 
         if future.status == "cancelled":
             raise ExecutorError(
                 f"the Dask cluster at {self.address} lost a chunk (scheduler restarted or closed?)"
             )
+        idle_since: float | None = None
         try:
-            return future.result()
+            while True:
+                try:
+                    return future.result(timeout=1.0)
+                except TimeoutError:
+                    idle_since = self._check_workers(client, idle_since)
         except KilledWorker as exc:
             raise ExecutorError(
                 f"a chunk killed the Dask workers that ran it: {exc}",
