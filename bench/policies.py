@@ -1,10 +1,12 @@
 """Fire-allocation policies compared: max_pk, cost_aware, wta and lookahead, per scenario.
 
-The same seeds for every policy (common random numbers: run ``r`` of every policy draws from
-``run_rng(1, r)``). Prints, per scenario, each policy's mean (95 % CI) killed, leaked, value
-lost, defender spend and total cost (value lost + spend), its time per night and the ratio to
-``cost_aware``'s; then ``lookahead`` minus each other policy, night by night (paired), for the
-total cost and the leakers, and whether the policies' own intervals separate (issue 17 §1).
+The same seeds for every policy: run ``r`` of every policy draws from ``run_rng(1, r)``, so the
+raid, the detections and every engagement's outcome uniform (keyed by threat and shot,
+:mod:`leapsim.engine.draws`) are common to the policies and the differences are paired. Prints,
+per scenario, each policy's mean (95 % CI) killed, leaked, value lost, defender spend and total
+cost (value lost + spend), its time per night and the ratio to ``cost_aware``'s; then
+``lookahead`` minus each other policy, night by night (paired), for the total cost and the
+leakers, and whether the policies' own intervals separate (issue 17 §1).
 
 Usage: python bench/policies.py [--runs 30] [--scenario builtin:rzeszow_leap ...]
 """
