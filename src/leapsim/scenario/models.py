@@ -267,7 +267,7 @@ class Doctrine(StrictModel):
         description="Search iterations per decision epoch of the `wta` policy.",
     )
     lookahead_availability: float = Field(
-        default=0.8,
+        default=0.5,
         gt=0.0,
         le=1.0,
         allow_inf_nan=False,
