@@ -120,7 +120,11 @@ MEANING: dict[tuple[str, str], str] = {
     ("EffectorType", "max_altitude_m"): "Highest target altitude it can engage.",
     ("EffectorType", "rounds_per_engagement"): "Rounds fired per engagement (a burst, a salvo).",
     ("EffectorType", "source"): "Citation for the numbers; say which ones are estimates.",
-    ("SensorType", "kind"): "Sensor kind: radar (R⁻⁴ range law) or passive (R⁻²).",
+    ("SensorType", "kind"): (
+        "Sensor kind: radar (R⁻⁴ range law) or passive (R⁻²): acoustic, eo_ir, rf (passive "
+        "radio-frequency detection of a drone's datalink; the engine treats every threat as "
+        "emitting)."
+    ),
     ("SensorType", "detection_range_m"): "Single-scan range at Pd = 0.9 (see the model's note).",
     ("SensorType", "reference_rcs_m2"): "Target RCS at which `detection_range_m` holds (radar).",
     ("SensorType", "scan_period_s"): "Time between scans (revisit time).",

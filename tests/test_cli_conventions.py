@@ -109,6 +109,7 @@ BASE = {
         *("--runs", "2", "--out", "o"),
     ],
     "calibrate": ["calibrate", "x", "--reports", "r", "--since", "a", "--until", "b", "--out", "o"],
+    "warn run": ["warn", "run", "builtin:poland_belarus"],
 }
 
 
@@ -142,6 +143,10 @@ def test_negative_seed_is_refused_everywhere(capsys, name):
         (["metrics", "ospa", "--truth", "t", "--tracks", "k", "--c", "inf"], "--c"),
         (["metrics", "ospa", "--truth", "t", "--tracks", "k", "--c", "0"], "--c"),
         (["campaign", "builtin:rzeszow_legacy", "--nights", "2", "--pooling", "pooled"], "pooled"),
+        (["warn", "plan", "builtin:poland_belarus", "--budget", "inf"], "--budget"),
+        (["warn", "run", "builtin:poland_belarus", "--warning-min", "nan"], "--warning-min"),
+        (["warn", "coverage", "builtin:poland_belarus", "--altitude", "-1"], "--altitude"),
+        (["warn", "coverage", "builtin:poland_belarus", "--method", "best"], "--method"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else v,
 )
@@ -227,6 +232,8 @@ def inputs(tmp_path):
         ["run", "builtin:rzeszow_legacy", "--runs", "1", "--out", "{file}"],
         ["run", "builtin:rzeszow_legacy", "--runs", "1", "--out", "{file}/below"],
         ["campaign", "builtin:rzeszow_legacy", "--nights", "1", "--runs", "1", "--out", "{file}"],
+        ["warn", "run", "builtin:poland_belarus", "--runs", "1", "--out", "{file}"],
+        ["warn", "plan", "builtin:poland_belarus", "--out", "{file}"],
     ],
     ids=lambda v: " ".join(v[:2]),
 )

@@ -55,6 +55,8 @@ def heavy_modules_after(*args: str) -> list[str]:
         ("plan", "--help"),
         ("requirements", "--help"),
         ("coalition", "--help"),
+        ("warn", "--help"),
+        ("warn", "run", "--help"),
     ],
     ids=" ".join,
 )

@@ -17,7 +17,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "leapsim"
 # and is imported by ``campaign`` and ``cli``, so it sits on the threat-model/scenario side, right
 # after ``scenario``: nothing between it and ``campaign`` imports it, and it imports nothing from
 # sensing, tracking, c2 or engine. The decision layers that run studies sit above experiments:
-# ``planning`` (plan search) and, on it, ``procurement`` (requirements, coalitions).
+# ``planning`` (plan search) and, on it, ``procurement`` (requirements, coalitions). ``gym``
+# (the engine's decision epochs as a Gymnasium environment) needs only the engine, but sits with
+# the research-facing layers so that it may run studies; nothing below report imports it.
 CHAIN = (
     "scenario",
     "threats",
@@ -30,6 +32,8 @@ CHAIN = (
     "validation",
     "planning",
     "procurement",
+    "gym",
+    "warning",
     "report",
     "cli",
 )

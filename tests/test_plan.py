@@ -256,6 +256,14 @@ def test_outputs_respect_budgets_and_limits(tiny):
         assert doc["cost_eur"] == pytest.approx(sum(i["eur"] for i in doc["cost_items"]))
 
 
+def test_the_search_starts_from_the_naive_rules(tiny):
+    """Warm start: the rules' plans are the first plans the search simulates (enqueued)."""
+    _, _, outcome, _ = tiny
+    rules = list(dict.fromkeys(outcome.baselines[r] for r in outcome.study.spec.baselines))
+    assert len(rules) == 2
+    assert outcome.log.plan_ids[: len(rules)] == rules
+
+
 def test_a_front_plan_runs_with_leapsim_run_and_gives_its_objective(tiny, cli):
     _, out, outcome, summary = tiny
     plan = max(summary["front"], key=lambda p: p["cost_eur"])

@@ -138,6 +138,12 @@ def test_calibrate_recovers_known_parameters(cli, reports, tmp_path):
     pk = calibrated.catalogue.effector_types["mobile_fire_group"].pk["drone"]
     assert pk == pytest.approx(report["parameters"]["mfg_pk"]["value"], rel=1e-6)
     assert len(calibrated.scenario.calibration.posterior) == 200
+    # one month: the engine's dispersion is the only estimate, so nothing extra is carried
+    assert report["dispersion"]["drone"]["reported_months"] is None
+    assert calibrated.scenario.calibration.extra_dispersion == {
+        "drone": 0.0,
+        "ballistic_missile": 0.0,
+    }
     assert pq.read_table(out / "design.parquet").num_rows == 16
     assert cli("report", out, "--out", tmp_path / "cal.html").exit_code == 0
     html = (tmp_path / "cal.html").read_text()
@@ -159,7 +165,8 @@ def test_bad_input_gets_clear_errors(cli, reports, tmp_path):
     result = cli("hindcast", "builtin:rzeszow_leap", *base, "--runs", 2)
     assert result.exit_code == 2 and "has no replay section" in result.stderr
     result = cli("hindcast", SMALL, *base, "--runs", 0)
-    assert result.exit_code == 2 and "--runs must be at least 1" in result.stderr
+    assert result.exit_code == 2 and "'--runs'" in result.stderr
+    assert "greater than or equal to 1" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -7,15 +7,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.stats import betabinom
+from scipy.stats import binom
 
 from leapsim.errors import InputError
 from leapsim.scenario import builtin_scenario, load_scenario
 from leapsim.seeds import run_rng
 from leapsim.threats import group_nights, read_reports
 from leapsim.threats.outcomes import reported_outcomes
-from leapsim.validation.emulator import fit_emulator
-from leapsim.validation.posterior import Observations, log_likelihood
+from leapsim.validation.emulator import engine_dispersion, fit_emulator
+from leapsim.validation.posterior import (
+    Observations,
+    log_likelihood,
+    maximum_likelihood,
+    pearson_dispersion,
+)
 from leapsim.validation.replay import RESULT_COLUMNS, build_plan, raid_counts, replay_night
 from leapsim.validation.window import reported_window
 
@@ -127,15 +132,86 @@ def test_emulator_recovers_a_known_response():
     assert np.all(mu[:, 1, 1] == 0.5)  # nothing launched: no surface (coefficients 0)
 
 
-def test_likelihood_is_the_beta_binomial():
+def test_likelihood_is_the_binomial_over_the_dispersion():
     obs = Observations(
         launched=np.array([[100, 5], [20, 0]]),
         neutralised=np.array([[80, 2], [19, 0]]),
         use=np.array([[True, True], [True, False]]),
     )
     mu = np.array([[[0.85, 0.3], [0.9, 0.5]]])
-    log_c = np.log(np.array([[40.0, 7.0]]))
-    expected = (betabinom.logpmf(80, 100, 0.85 * 40, 0.15 * 40)
-                + betabinom.logpmf(2, 5, 0.3 * 7, 0.7 * 7)
-                + betabinom.logpmf(19, 20, 0.9 * 40, 0.1 * 40))  # fmt: skip
-    assert log_likelihood(mu, log_c, obs)[0] == pytest.approx(expected, rel=1e-12)
+    dispersion = np.array([4.0, 1.5])
+    expected = ((binom.logpmf(80, 100, 0.85) + binom.logpmf(19, 20, 0.9)) / 4.0
+                + binom.logpmf(2, 5, 0.3) / 1.5)  # fmt: skip
+    assert log_likelihood(mu, dispersion, obs)[0] == pytest.approx(expected, rel=1e-12)
+
+
+class _FlatShare:
+    """A stand-in emulator: every month's share is the parameter itself."""
+
+    low, high = np.array([0.01]), np.array([0.99])
+
+    def predict(self, theta):
+        return np.broadcast_to(np.asarray(theta)[..., None, :], (*theta.shape[:-1], 3, 1))
+
+
+def test_a_flat_model_is_fitted_at_the_launch_weighted_share():
+    """The target metric is Σ neutralised / Σ launched: with one share for every month the
+    maximum likelihood is exactly that, not the mean of the monthly shares (0.80)."""
+    obs = Observations(launched=np.array([[100], [1000], [5000]]),
+                       neutralised=np.array([[60], [800], [5000 * 0.96]]).astype(int),
+                       use=np.ones((3, 1), bool))  # fmt: skip
+    theta = maximum_likelihood(_FlatShare(), obs, seed=0)
+    assert theta[0] == pytest.approx(5660 / 6100, abs=1e-4)
+
+
+def test_dispersion_is_binomial_for_binomial_months_and_larger_for_varying_ones():
+    rng = np.random.default_rng(3)
+    launched = np.full((400, 1), 2000)
+    use = np.ones((400, 1), bool)
+    binomial = Observations(launched, rng.binomial(launched, 0.8), use)
+    varying = Observations(launched, rng.binomial(launched, rng.beta(80, 20, (400, 1))), use)
+    mu = np.full((400, 1), 0.8)
+    assert pearson_dispersion(mu, binomial, np.array([1]))[0] == pytest.approx(1.0, abs=0.2)
+    # Var p = 0.8 * 0.2 / 101: a month of 2000 varies (1 + 1999 / 101) ≈ 20.8 times binomially
+    assert pearson_dispersion(mu, varying, np.array([1]))[0] == pytest.approx(20.8, rel=0.2)
+    one_month = Observations(launched[:1], binomial.neutralised[:1], use[:1])
+    assert np.isnan(pearson_dispersion(mu[:1], one_month, np.array([1]))[0])
+
+
+def test_engine_dispersion_of_binomial_runs_is_one():
+    rng = np.random.default_rng(5)
+    low, high = np.array([0.0]), np.array([1.0])
+    theta = rng.random((300, 1))
+    launched = np.array([[500], [3000]])
+    p = (0.3 + 0.5 * theta)[:, None, :].repeat(2, axis=1)
+    k = rng.binomial(launched[None], p)
+    emulator = fit_emulator(theta, k, launched, low, high, np.array([[True]]))
+    assert engine_dispersion(emulator, theta, k, launched)[0] == pytest.approx(1.0, abs=0.15)
+
+
+def test_predictive_interval_widens_the_runs_interval_by_the_extra_dispersion():
+    """With no extra dispersion the predictive interval is the runs' 5-95 % range; with φ_e it
+    is the mixture of normals of variance φ_e m (1 - m) / L around the runs."""
+    from types import SimpleNamespace
+
+    from leapsim.validation.shares import summarise
+
+    nights = np.arange("2025-01-01", "2025-03-01", dtype="datetime64[D]")
+    launched = np.zeros((nights.size, 3), np.int64)
+    launched[:, 0] = 100
+    plan = SimpleNamespace(nights=nights, n_nights=nights.size, launched=launched,
+                           known=np.ones_like(launched, bool),
+                           neutralised=(launched * 0.9).astype(np.int64))  # fmt: skip
+    rng = np.random.default_rng(1)
+    simulated = rng.binomial(launched[None].repeat(40, 0), 0.8)
+    plain = summarise(plan, simulated)["families"]["drone"]["window"]
+    assert "predictive_p05" not in plain
+    same = summarise(plan, simulated, {"drone": 0.0})["families"]["drone"]["window"]
+    assert same["predictive_p05"] == pytest.approx(same["simulated_p05"], abs=1e-9)
+    assert same["predictive_p95"] == pytest.approx(same["simulated_p95"], abs=1e-9)
+    wide = summarise(plan, simulated, {"drone": 500.0})["families"]["drone"]
+    w, m = wide["window"], wide["window"]["simulated_mean"]
+    sd = np.sqrt(500.0 * m * (1 - m) / w["launched"])  # ≈ 0.12, far above the runs' spread
+    assert w["predictive_p95"] - w["predictive_p05"] == pytest.approx(2 * 1.645 * sd, rel=0.1)
+    assert not w["inside_90"] and w["inside_predictive_90"]  # reported 0.9 vs model 0.8
+    assert wide["errors"]["months_inside_predictive_90"] == 2

@@ -18,3 +18,7 @@ POOLINGS: tuple[str, ...] = get_args(Pooling)
 #: The weapon-target assignment solvers (``leapsim wta solve --method``; docs/wta.md).
 WTAMethod = Literal["auto", "greedy", "search", "milp"]
 WTA_METHODS: tuple[str, ...] = get_args(WTAMethod)
+
+#: Sensor placements of early warning (``leapsim warn coverage --method``; docs/warning.md).
+PlacementMethod = Literal["milp", "greedy", "uniform"]
+PLACEMENT_METHODS: tuple[str, ...] = get_args(PlacementMethod)

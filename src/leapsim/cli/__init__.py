@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "requirements",
     "coalition",
     "validation",
+    "warn",
 )
 #: The module of each command (group) name, so that ``leapsim track …`` imports only one module.
 MODULE_OF_COMMAND = {
@@ -49,6 +50,7 @@ MODULE_OF_COMMAND = {
     "coalition": "coalition",
     "hindcast": "validation",
     "calibrate": "validation",
+    "warn": "warn",
 }
 
 

@@ -129,7 +129,7 @@ def calibrate_command(
     executor: ExecutorOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Fit the scenario's declared free parameters to the reported per-night outcomes."""
+    """Fit the scenario's declared free parameters to the reported outcomes (monthly counts)."""
     import logging
 
     from leapsim.validation.calibration import (

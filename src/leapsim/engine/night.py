@@ -172,6 +172,12 @@ class NightRun:
         """The current decision epoch (after the night: past its end)."""
         return float(self.clock[0]["t"])
 
+    @property
+    def pending_epoch(self) -> EpochProblem | None:
+        """The epoch waiting for :meth:`decide`: its allocation problem and the fire units,
+        targets and intercept times its rows and columns stand for (None when none waits)."""
+        return self._problem
+
     def next_decision(self) -> AllocationProblem | None:
         """Run the loop to the next epoch that needs an answer; return its problem, or None
         when the night is over."""

@@ -7,6 +7,12 @@ every feasible plan. A plan already simulated is told its known values again (no
 simulation). Every other plan is simulated with the screening runs, in batches of
 ``search.batch`` plans that run in parallel.
 
+Warm start: a new study's first trials are the plans of the study's naive rules
+(:mod:`leapsim.planning.rules`, Optuna's ``enqueue_trial``), so the sampler's model starts from
+two sensible budget splits rather than from random plans alone. TPE runs with Optuna's
+``constant_liar``: the plans of a batch are asked before any of them is told, and the liar
+keeps the later asks of a batch away from the earlier ones instead of asking near-duplicates.
+
 Determinism and resumption: the study lives in an Optuna journal file (``OUT/optuna.journal``,
 append-only, safe to kill at any point). The sampler is rebuilt before each batch with a seed
 derived from the study seed and the batch number, so the plans asked depend only on what the
@@ -23,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from leapsim.planning.ladder import Ladder
+from leapsim.planning.rules import rule_plan
 from leapsim.planning.space import DecisionSpace
 
 STUDY_NAME = "plan"
@@ -56,7 +63,10 @@ def make_sampler(kind: str, seed: int, batch: int, evaluations: int):
     if kind == "nsga2":
         return optuna.samplers.NSGAIISampler(population_size=max(batch, 4), seed=seed)
     return optuna.samplers.TPESampler(
-        seed=seed, multivariate=True, n_startup_trials=max(4, min(10, evaluations // 4))
+        seed=seed,
+        multivariate=True,
+        constant_liar=True,
+        n_startup_trials=max(4, min(10, evaluations // 4)),
     )
 
 
@@ -100,6 +110,11 @@ def screen(
     distributions = {v.key: IntDistribution(0, v.high) for v in space.variables}
     optuna_study = open_study(journal, len(study_spec.objectives))
     log = SearchLog()
+    if not optuna_study.get_trials(deepcopy=False):  # a new study: warm start from the rules
+        for rule in study_spec.baselines:
+            plan = rule_plan(rule, ladder.study, space, ladder.prepare)
+            if plan is not None:
+                optuna_study.enqueue_trial(dict(zip(space.keys, plan, strict=True)))
 
     def plan_of(trial) -> tuple[int, ...]:
         return tuple(int(trial.params[key]) for key in space.keys)

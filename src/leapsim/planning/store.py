@@ -74,6 +74,24 @@ def chosen_plan(outcome: PlanOutcome) -> Measured | None:
     return min(pool, key=lambda m: (m.objectives[noisy]["mean"], m.cost_eur))
 
 
+def paired_objectives(outcome: PlanOutcome, a: Measured, b: Measured) -> np.ndarray:
+    """(2, k) objective values of ``a`` and ``b`` for a dominance test: each noisy objective's
+    mean over the runs both plans have (the same random numbers: a plan measured with more runs
+    than the other is not compared on a different sample), cost as it is."""
+    rows = []
+    for m, other in ((a, b), (b, a)):
+        row = []
+        for o in outcome.study.spec.objectives:
+            if o in NOISY:
+                mine = outcome.ladder.samples(m.id, o, True)
+                n = min(mine.size, outcome.ladder.samples(other.id, o, True).size)
+                row.append(float(mine[:n].mean()))
+            else:
+                row.append(m.objectives[o]["mean"])
+        rows.append(row)
+    return np.array(rows)
+
+
 def comparison(outcome: PlanOutcome, other: Measured, cheaper_only: bool) -> dict[str, Any]:
     """The best front plan against ``other`` on the noisy objectives, paired (CRN)."""
     noisy = [o for o in outcome.study.spec.objectives if o in NOISY]
@@ -89,9 +107,7 @@ def comparison(outcome: PlanOutcome, other: Measured, cheaper_only: bool) -> dic
         for o in noisy
     }
     better = all(d["ci_high"] is not None and d["ci_high"] < 0 for d in differences.values())
-    values = [o for o in outcome.study.spec.objectives]
-    mean = np.array([best.objectives[o]["mean"] for o in values])
-    theirs = np.array([other.objectives[o]["mean"] for o in values])
+    mean, theirs = paired_objectives(outcome, best, other)
     return {
         "plan": best.id,
         "plan_cost_eur": best.cost_eur,
@@ -327,14 +343,7 @@ def plan_summary(outcome: PlanOutcome) -> dict[str, Any]:
     baselines = []
     for rule, pid in outcome.baselines.items():
         m = outcome.measured(pid)
-        dominated_by = [
-            f.id
-            for f in front
-            if dominates(
-                np.array([f.objectives[o]["mean"] for o in spec.objectives]),
-                np.array([m.objectives[o]["mean"] for o in spec.objectives]),
-            )
-        ]
+        dominated_by = [f.id for f in front if dominates(*paired_objectives(outcome, f, m))]
         baselines.append(
             {"rule": rule, **measured_doc(outcome, m), "dominated_by": dominated_by,
              "best_plan_at_its_cost": comparison(outcome, m, cheaper_only=True)}

@@ -31,9 +31,10 @@ HINDCAST_COLUMNS = (
     "neutralised_sim_p05",
     "neutralised_sim_p95",
 )
-#: Folders of the decision layers (plan search, requirements, coalitions): a summary.json of
-#: their own (docs/plan.md, docs/procurement.md), a scenario.json for the map (plan), no runs.
-DECISION_KINDS = ("plan", "requirements", "coalition")
+#: Folders of the decision layers (plan search, requirements, coalitions, early warning): a
+#: summary.json of their own (docs/plan.md, docs/procurement.md, docs/warning.md), a
+#: scenario.json for the map (plan, warning), no runs.
+DECISION_KINDS = ("plan", "requirements", "coalition", "warning")
 
 
 @dataclass(frozen=True)
@@ -302,8 +303,8 @@ def load_result(folder: str | Path) -> ResultFolder:
         raise InputError.at(
             "results folder not found" if not path.exists() else "not a folder",
             file=str(path),
-            hint="give a folder written by `leapsim run`, `campaign`, `plan`, `requirements` or "
-            "`coalition` with --out DIR",
+            hint="give a folder written by `leapsim run`, `campaign`, `plan`, `requirements`, "
+            "`coalition` or `warn run` with --out DIR",
         )
     summary_file = path / "summary.json"
     summary = read_json(summary_file)
@@ -343,17 +344,19 @@ def _decision_folder(path: Path, summary: dict, file: Path) -> ResultFolder:
     """A plan, requirements or coalition folder: its summary, and the plan's map."""
     kind = summary["kind"]
     need = {"plan": ("front", "chosen", "objectives"), "requirements": ("axes", "frontier"),
-            "coalition": ("nations", "grand_coalition", "coalitions")}[kind]  # fmt: skip
+            "coalition": ("nations", "grand_coalition", "coalitions"),
+            "warning": ("sets", "measured", "plan")}[kind]  # fmt: skip
     for key in need:
         if key not in summary:
             raise InputError.at(
                 "missing",
                 file=str(file),
                 field=key,
-                hint=f"a {kind} results folder is written by `leapsim {kind}`",
+                hint=f"a {kind} results folder is written by "
+                f"`leapsim {'warn run' if kind == 'warning' else kind}`",
             )
     scenario: dict[str, Any] = {}
-    if kind == "plan":
+    if kind in ("plan", "warning"):
         scenario_file = path / "scenario.json"
         scenario = read_json(scenario_file)
         _check_scenario(scenario, scenario_file)

@@ -9,6 +9,7 @@ are drawn (an even stride through the launch order).
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -341,3 +342,33 @@ def night_residuals(nights: dict[str, np.ndarray] | None, family: str, color: st
                                       nights["neutralised_sim_p95"][mine], launched, strict=True)
     ]  # fmt: skip
     return [{"name": f"{family} (reported − simulated)", "color": color, "points": points}]
+
+
+PD_BANDS = ((0.1, "#bcd7f0"), (0.5, "#6aa5db"), (0.9, "#1f5fa8"))  # lower edge, colour
+
+
+def coverage_strips(cov: dict[str, Any], to_latlon) -> list[dict[str, Any]]:
+    """Map polygons of an early-warning coverage map (``coverage.json``): each row's runs of
+    cells in one Pd band (:data:`PD_BANDS`) as one strip, converted by ``to_latlon`` ((N, 2)
+    plane metres → (N, 2) lat/lon)."""
+    rows, cols = cov["shape"]
+    pd = np.asarray(cov["pd_pct"], dtype=np.float64).reshape(rows, cols) / 100.0
+    band = np.searchsorted([b for b, _ in PD_BANDS], pd, side="right")  # 0: below every band
+    step, x0, y0 = cov["spacing_m"], cov["x0_m"], cov["y0_m"]
+    corners, kinds = [], []
+    for i in range(rows):
+        edges = np.flatnonzero(np.diff(np.concatenate([[-1], band[i], [-1]])) != 0)
+        for a, b in itertools.pairwise(edges):
+            if band[i, a] == 0:
+                continue
+            xa, xb = x0 + (a - 0.5) * step, x0 + (b - 0.5) * step
+            ya, yb = y0 + (i - 0.5) * step, y0 + (i + 0.5) * step
+            corners.append([[xa, ya], [xb, ya], [xb, yb], [xa, yb]])
+            kinds.append(int(band[i, a]) - 1)
+    if not corners:
+        return []
+    ll = np.round(to_latlon(np.asarray(corners).reshape(-1, 2)), 4).reshape(-1, 4, 2)
+    return [
+        {"kind": "polygon", "pts": pts.tolist(), "color": PD_BANDS[k][1], "opacity": 0.45}
+        for pts, k in zip(ll, kinds, strict=True)
+    ]

@@ -265,7 +265,12 @@ def hindcast_view(result: ResultFolder) -> dict[str, Any] | None:
                         f"{fmt_share(m['simulated_mean'])} ({fmt_share(m['simulated_p05'])} – "
                         f"{fmt_share(m['simulated_p95'])})",
                         f"{m['error_pp']:+.1f}",
-                        "yes" if m["inside_90"] else "no",
+                        ("yes" if m["inside_90"] else "no")
+                        + (
+                            ""
+                            if "inside_predictive_90" not in m
+                            else f" (predictive: {'yes' if m['inside_predictive_90'] else 'no'})"
+                        ),
                     ]
                     for month, m in data["months"].items()
                 ],
@@ -295,7 +300,7 @@ def calibration_view(result: ResultFolder) -> dict[str, Any] | None:
     emulated = fit.get("emulated_share_at_median", {})
     design = fit.get("design_share_range", {})
     holdout = (cal.get("emulator") or {}).get("holdout", {})
-    concentration = cal.get("nuisance_concentration", {})
+    dispersion = cal.get("dispersion", {})
     sampler = cal.get("sampler", {})
     return {
         "caveat": DATA_CAVEAT,
@@ -317,7 +322,7 @@ def calibration_view(result: ResultFolder) -> dict[str, Any] | None:
                 fmt_share(emulated.get(f)),
                 " – ".join(fmt_share(v) for v in design.get(f, [])),
                 f"{(holdout.get(f) or {}).get('window_rmse_pp', float('nan')):.2f}",
-                f"{(concentration.get(f) or {}).get('median', float('nan')):.0f}",
+                f"{(dispersion.get(f) or {}).get('used', float('nan')):.1f}",
             ]
             for f in reported
         ],
@@ -363,6 +368,7 @@ from leapsim.report.decision_views import (  # noqa: E402  (they use the helpers
     plan_view,
     requirements_view,
 )
+from leapsim.report.warning_view import warning_view  # noqa: E402
 
 RESULT_VIEWS: tuple[View, ...] = (
     View("views/headline.html.j2", headline_view),
@@ -374,6 +380,7 @@ RESULT_VIEWS: tuple[View, ...] = (
     View("views/plan.html.j2", plan_view),
     View("views/requirements.html.j2", requirements_view),
     View("views/coalition.html.j2", coalition_view),
+    View("views/warning.html.j2", warning_view),
     View("views/statistics.html.j2", statistics_view),
 )
 COMPARISON_VIEWS: tuple[View, ...] = (View("views/comparison.html.j2", comparison_view),)

@@ -17,7 +17,7 @@ from leapsim.choices import SensingMode
 ThreatFamily = Literal["drone", "decoy", "cruise_missile", "ballistic_missile"]
 THREAT_FAMILIES: tuple[str, ...] = ("drone", "decoy", "cruise_missile", "ballistic_missile")
 EffectorKind = Literal["missile", "gun", "interceptor_drone", "laser", "ew"]
-SensorKind = Literal["radar", "acoustic", "eo_ir"]
+SensorKind = Literal["radar", "acoustic", "eo_ir", "rf"]
 AllocationPolicyName = Literal["cost_aware", "max_pk", "wta", "lookahead"]
 FrameName = Literal["tangent_plane", "azimuthal_equidistant"]  # see leapsim.scenario.geo
 FRAMES: tuple[str, ...] = ("tangent_plane", "azimuthal_equidistant")
@@ -113,7 +113,8 @@ class EffectorType(StrictModel):
 
 class SensorType(StrictModel):
     """A sensor type. ``detection_range_m`` is the single-scan range at Pd = 0.9 against a target
-    of ``reference_rcs_m2`` (radar) or a typical small drone (acoustic, EO/IR)."""
+    of ``reference_rcs_m2`` (radar) or a typical small drone (acoustic, EO/IR, passive RF: a drone
+    whose datalink emits)."""
 
     kind: SensorKind
     detection_range_m: float = Field(gt=0, le=2_000_000)
@@ -350,6 +351,14 @@ class Calibration(StrictModel):
         max_length=10_000,
         description="Posterior draws (one value per parameter each), written by calibrate.",
     )
+    extra_dispersion: dict[ThreatFamily, float] = Field(
+        default_factory=dict,
+        description=(
+            "Per outcome family, how much more the reported monthly counts vary around the "
+            "model than one run of the model does (quasi-binomial dispersion, >= 0), written by "
+            "calibrate; a hindcast widens its predictive interval by it."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Calibration:
@@ -358,6 +367,8 @@ class Calibration(StrictModel):
             raise ValueError("parameter names must be unique")
         if any(len(draw) != len(names) for draw in self.posterior):
             raise ValueError(f"every posterior draw needs {len(names)} values")
+        if any(not value >= 0 for value in self.extra_dispersion.values()):
+            raise ValueError("extra_dispersion values must be >= 0")
         return self
 
 

@@ -1,6 +1,6 @@
 """Sensor parameters as struct-of-arrays, one entry per sensor.
 
-Field names follow the scenario catalogue: ``kind`` (radar | acoustic | eo_ir),
+Field names follow the scenario catalogue: ``kind`` (radar | acoustic | eo_ir | rf),
 ``detection_range_m`` (range at which a single scan detects a ``reference_rcs_m2`` target with
 probability 0.9), ``reference_rcs_m2``, ``scan_period_s``, ``range_sigma_m``,
 ``azimuth_sigma_rad``, ``elevation_sigma_rad``, ``false_alarms_per_scan``, ``antenna_height_m``
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-KINDS: tuple[str, ...] = ("radar", "acoustic", "eo_ir")
-RADAR, ACOUSTIC, EO_IR = 0, 1, 2
+KINDS: tuple[str, ...] = ("radar", "acoustic", "eo_ir", "rf")
+RADAR, ACOUSTIC, EO_IR, RF = 0, 1, 2, 3
 
 #: Probability of false alarm per resolution cell assumed when a sensor gives none; it sets the
 #: detection threshold in the Pd(SNR) curve (1e-6 is the textbook surveillance-radar value).

@@ -57,10 +57,18 @@ def summarise_hindcast(plan: ReplayPlan, result: StudyResult) -> Hindcast:
         raise AssertionError("the replay did not launch the reported counts")  # programming error
     summary = {"kind": "hindcast", "runs": runs, "seed": result.seed,
                "scenario": {"name": plan.resolved.scenario.name, "file": plan.resolved.file},
-               **summarise(plan, simulated),
+               **summarise(plan, simulated, _extra_dispersion(plan.resolved)),
                "parameter_draws": _draws_used(plan.resolved, runs)}  # fmt: skip
     return Hindcast(plan, simulated, by_run(table, "jammed.drone", runs, n),
                     nights_table(plan, simulated), summary)  # fmt: skip
+
+
+def _extra_dispersion(resolved: ResolvedScenario) -> dict[str, float] | None:
+    """A calibrated scenario's extra dispersion per family (None: not calibrated)."""
+    calibration = resolved.scenario.calibration
+    if calibration is None or not calibration.posterior:
+        return None
+    return dict(calibration.extra_dispersion)
 
 
 def _draws_used(resolved: ResolvedScenario, runs: int) -> dict[str, Any]:

@@ -7,6 +7,14 @@ period; the summary reports the mean over runs and the 5th and 95th percentiles 
 interval), and whether the reported share lies inside. Errors are simulated mean minus reported,
 in percentage points.
 
+For a calibrated scenario the summary adds a **predictive** 90 % interval: what the reported share
+would do if it varied around the model as the calibration months did. The runs' interval holds the
+engine's noise and the parameter uncertainty only; the calibration found the reported monthly
+counts more dispersed than one model run by a factor ``extra_dispersion`` φ_e (quasi-binomial,
+:mod:`leapsim.validation.posterior`), so each run's share s_r is widened by a normal with variance
+φ_e m (1 − m) / L (m the mean share, L the period's launches) and the interval is the 5th and
+95th percentiles of that mixture. φ_e comes from the calibration window only.
+
 Reported figures are official Ukrainian claims, not independent measurements.
 """
 
@@ -42,7 +50,23 @@ def nights_table(plan: ReplayPlan, simulated: np.ndarray) -> dict[str, np.ndarra
     }
 
 
-def _period(plan: ReplayPlan, simulated: np.ndarray, nights: np.ndarray, f: int) -> dict | None:
+def _mixture_quantiles(runs: np.ndarray, sd: float) -> tuple[float, float]:
+    """5th and 95th percentiles of the equal mixture of normals N(runs[r], sd²)."""
+    from scipy.optimize import brentq
+    from scipy.stats import norm
+
+    if sd <= 0:
+        low, high = np.quantile(runs, QUANTILES, method="linear")
+        return float(low), float(high)
+    span = (runs.min() - 10 * sd, runs.max() + 10 * sd)
+    return tuple(  # type: ignore[return-value]
+        brentq(lambda x, q=q: norm.cdf((x - runs) / sd).mean() - q, *span) for q in QUANTILES
+    )
+
+
+def _period(
+    plan: ReplayPlan, simulated: np.ndarray, nights: np.ndarray, f: int, extra: float | None
+) -> dict | None:
     known = plan.known[nights, f] & (plan.launched[nights, f] > 0)
     idx = nights[known]
     launched = int(plan.launched[idx, f].sum())
@@ -52,7 +76,7 @@ def _period(plan: ReplayPlan, simulated: np.ndarray, nights: np.ndarray, f: int)
     runs = simulated[:, idx, f].sum(axis=1) / launched
     low, high = np.quantile(runs, QUANTILES, method="linear")
     mean = float(runs.mean())
-    return {
+    out = {
         "nights": int(idx.size),
         "launched": launched,
         "reported": reported,
@@ -62,24 +86,38 @@ def _period(plan: ReplayPlan, simulated: np.ndarray, nights: np.ndarray, f: int)
         "inside_90": bool(low <= reported <= high),
         "error_pp": 100.0 * (mean - reported),
     }
+    if extra is not None:
+        sd = float(np.sqrt(extra * mean * (1 - mean) / launched))
+        p_low, p_high = _mixture_quantiles(runs, sd)
+        out.update(predictive_p05=max(p_low, 0.0), predictive_p95=min(p_high, 1.0),
+                   inside_predictive_90=bool(p_low <= reported <= p_high))  # fmt: skip
+    return out
 
 
-def summarise(plan: ReplayPlan, simulated: np.ndarray) -> dict[str, Any]:
-    """Per-month and whole-window shares and error figures per family (``summary.json``)."""
+def summarise(
+    plan: ReplayPlan, simulated: np.ndarray, extra_dispersion: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """Per-month and whole-window shares and error figures per family (``summary.json``); with
+    ``extra_dispersion`` (a calibrated scenario's, per family) also the predictive intervals."""
     months = plan.nights.astype("datetime64[M]")
     every = np.arange(plan.n_nights)
     families: dict[str, Any] = {}
     for f, name in enumerate(OUTCOME_FAMILIES):
-        window = _period(plan, simulated, every, f)
+        extra = None if extra_dispersion is None else extra_dispersion.get(name, 0.0)
+        window = _period(plan, simulated, every, f, extra)
         if window is None:
             continue
         monthly = {}
         for month in np.unique(months):
-            period = _period(plan, simulated, np.flatnonzero(months == month), f)
+            period = _period(plan, simulated, np.flatnonzero(months == month), f, extra)
             if period is not None:
                 monthly[str(month)] = period
         errors = np.array([m["error_pp"] for m in monthly.values()])
         per_night = _night_residuals(plan, simulated, f)
+        if extra is not None:
+            per_night["months_inside_predictive_90"] = sum(
+                m["inside_predictive_90"] for m in monthly.values()
+            )
         families[name] = {
             "window": window,
             "months": monthly,

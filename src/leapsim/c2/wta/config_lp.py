@@ -26,8 +26,8 @@ import highspy
 import numpy as np
 from numba import njit
 
-from leapsim.c2.wta._highs import quiet_highs
 from leapsim.c2.wta.problem import WTAProblem
+from leapsim.highs import quiet_highs
 
 _ROUND_COLUMNS = 40
 """Bundles of least reduced cost offered to the rounding MILP for each fractional target."""

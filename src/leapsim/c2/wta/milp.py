@@ -16,9 +16,9 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from leapsim.c2.wta._highs import quiet_highs
 from leapsim.c2.wta._kernels import QMIN
 from leapsim.c2.wta.problem import WTAProblem
+from leapsim.highs import quiet_highs
 
 
 @dataclass(frozen=True)

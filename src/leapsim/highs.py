@@ -1,4 +1,4 @@
-"""One quiet HiGHS instance for the WTA solvers.
+"""One quiet HiGHS instance for every MILP/LP in leapsim (WTA solvers, sensor placement).
 
 HiGHS 1.16 prints a banner on stdout when the first ``Highs`` of a process is built, before
 ``silent()`` can act; that would corrupt ``leapsim wta solve --json``. The banner goes to the C
