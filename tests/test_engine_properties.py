@@ -86,7 +86,7 @@ def scenarios(draw) -> dict:
             raid["waypoints"] = [near(draw, 0.2)]
         raids.append(raid)
     doctrine = {
-        "policy": draw(st.sampled_from(["cost_aware", "max_pk"])),
+        "policy": draw(st.sampled_from(["cost_aware", "max_pk", "lookahead"])),
         "max_shots_per_threat": draw(st.integers(1, 3)),
         "shoot_look_shoot": draw(st.booleans()),
     }

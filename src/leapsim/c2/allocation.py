@@ -33,6 +33,15 @@ class AllocationProblem(NamedTuple):
         later_cost_per_kill: (T,) EUR per expected kill of the cheapest unit that will still get
             a full engagement on t later in its flight (inf if none); lets a policy hold fire for a
             cheaper layer. Optional; policies must work without it.
+        hold_cost: (T,) EUR expected cost (value lost, spend, rounds at their price) of threat t
+            from its next engagement opportunity on if no engagement starts on it now; the
+            ``lookahead`` policy's model (:mod:`leapsim.c2.lookahead`). Optional, like the next
+            two: the engine fills them when asked to (``NightRun(..., lookahead=True)`` or the
+            ``lookahead`` policy), else they are empty.
+        miss_cost: (U, T) EUR expected cost of threat t after an engagement of unit u started
+            now misses (its later opportunities, one shot fewer).
+        round_price: (U,) EUR price of one engagement of unit u's rounds (their worth over the
+            rest of the night; inf when it has none left).
     """
 
     pk: np.ndarray
@@ -44,6 +53,9 @@ class AllocationProblem(NamedTuple):
     survival_in_flight: np.ndarray
     max_new_shots: np.ndarray
     later_cost_per_kill: np.ndarray | None = None
+    hold_cost: np.ndarray | None = None
+    miss_cost: np.ndarray | None = None
+    round_price: np.ndarray | None = None
 
     @property
     def n_units(self) -> int:
@@ -55,8 +67,15 @@ class AllocationProblem(NamedTuple):
 
     def normalized(self) -> AllocationProblem:
         """The same problem with the dtypes compiled policies take (C-contiguous float64, bool
-        and int64 arrays; no ``later_cost_per_kill`` becomes inf everywhere)."""
+        and int64 arrays; no ``later_cost_per_kill`` becomes inf everywhere, no lookahead
+        field an empty array)."""
         later = self.later_cost_per_kill
+
+        def optional(a: np.ndarray | None, ndim: int) -> np.ndarray:
+            if a is None:
+                return np.empty((0,) * ndim)
+            return np.ascontiguousarray(a, dtype=np.float64)
+
         return AllocationProblem(
             pk=np.ascontiguousarray(self.pk, dtype=np.float64),
             feasible=np.ascontiguousarray(self.feasible, dtype=np.bool_),
@@ -69,6 +88,9 @@ class AllocationProblem(NamedTuple):
             later_cost_per_kill=np.full(self.n_threats, np.inf)
             if later is None
             else np.ascontiguousarray(later, dtype=np.float64),
+            hold_cost=optional(self.hold_cost, 1),
+            miss_cost=optional(self.miss_cost, 2),
+            round_price=optional(self.round_price, 1),
         )
 
 

@@ -1,4 +1,5 @@
-"""Fire-allocation policies: ``cost_aware`` (default), ``max_pk`` (legacy) and ``wta``.
+"""Fire-allocation policies: ``cost_aware`` (default), ``max_pk`` (legacy), ``wta`` and
+``lookahead``.
 
 Both greedy policies walk the threats in the problem's column order (most urgent first) and give
 each up to ``max_new_shots`` engagements from units with spare capacity:
@@ -11,8 +12,10 @@ each up to ``max_new_shots`` engagements from units with spare capacity:
   full engagement later in the threat's flight.
 
 ``wta`` solves each epoch's weapon-target assignment (:mod:`leapsim.c2.wta_policy`).
+``lookahead`` weighs each shot against the threat's later opportunities and the price of the
+unit's rounds over the rest of the night (:mod:`leapsim.c2.lookahead`).
 
-All three are :class:`CompiledPolicy` objects: the engine's compiled night loop runs them itself
+All four are :class:`CompiledPolicy` objects: the engine's compiled night loop runs them itself
 through :func:`allocate`, with no call into Python per epoch, and Python may call them like any
 :data:`~leapsim.c2.allocation.AllocationPolicy`. A new compiled policy is a code in
 :data:`POLICIES`, its numbers in :class:`PolicyConfig`, and a branch in :func:`allocate`.
@@ -27,14 +30,15 @@ import numpy as np
 from numba import njit
 
 from leapsim.c2.allocation import AllocationPolicy, AllocationProblem, Assignment
+from leapsim.c2.lookahead import lookahead_allocation
 from leapsim.c2.wta._kernels import Settings
 from leapsim.c2.wta.search import SearchParams
 from leapsim.c2.wta_policy import wta_allocation
 from leapsim.scenario.models import Doctrine
 
-POLICIES = ("cost_aware", "max_pk", "wta")
+POLICIES = ("cost_aware", "max_pk", "wta", "lookahead")
 """Names of the compiled policies; a policy's code is its index."""
-COST_AWARE, MAX_PK, WTA = range(len(POLICIES))
+COST_AWARE, MAX_PK, WTA, LOOKAHEAD = range(len(POLICIES))
 EXTERNAL = -1
 """Code of a policy that is not compiled: the night loop hands each epoch back to Python."""
 WTA_DESCENT_ROUNDS = 3
@@ -57,6 +61,8 @@ def allocate(config: PolicyConfig, problem: AllocationProblem, rng) -> tuple:
     ``rng`` is the run's ``numpy.random.Generator``."""
     if config.code == WTA:
         return wta_allocation(problem, rng, config.wta)
+    if config.code == LOOKAHEAD:
+        return lookahead_allocation(problem)
     return greedy_allocation(problem, config.code == COST_AWARE, config.hold_for_cheaper)
 
 

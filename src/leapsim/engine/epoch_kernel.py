@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from leapsim.c2.allocation import AllocationProblem
+from leapsim.c2.lookahead import cost_cap, cost_to_go, round_price
 from leapsim.c2.threat_evaluation import value_at_risk
 from leapsim.engine.epoch import EW, TIME_KEY
 from leapsim.engine.kinematics import position
@@ -83,6 +84,31 @@ def capacity(units, effectors, state, busy) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
+def intercept(
+    points, cumulative, length, altitude, ballistic, launch, speed, k, t, ux, uy,
+    min_r, max_r, min_alt, max_alt, t_engage, v_int,
+):  # fmt: skip
+    """Ground range (m) and intercept time (s) of an engagement started at ``t`` on target ``k``
+    (arrays of :class:`~leapsim.engine.kinematics.Paths`) by a unit at ``(ux, uy)`` with the
+    given envelope and timing: ``t + T_eng + ρ/(v_int + v_close)`` (slant range ρ, the target's
+    closing speed towards the unit). Range −1 when the target is outside the range annulus or
+    the altitude band at ``t``."""
+    arc = (t - launch[k]) * speed[k]
+    x, y, z = position(points, cumulative, length, altitude, ballistic, k, arc)
+    dx = x - ux
+    dy = y - uy
+    r = np.sqrt(dx * dx + dy * dy)
+    if r < min_r or r > max_r or z < min_alt or z > max_alt:
+        return -1.0, np.inf
+    x1, y1, z1 = position(points, cumulative, length, altitude, ballistic, k, arc + speed[k])
+    slant = np.sqrt(r * r + z * z)
+    dx1 = x1 - ux
+    dy1 = y1 - uy
+    closing = max(slant - np.sqrt(dx1 * dx1 + dy1 * dy1 + z1 * z1), 0.0)
+    return r, t + t_engage + slant / (v_int + closing)
+
+
+@njit(cache=True, inline="always")
 def candidates(t, night, state, open_windows, flight: InFlight, cap) -> Candidates:
     """The feasible (unit, target) engagements among the open windows at ``t``: target known
     (tracked: held by a track), alive, in the doctrine's shot limit (jammers: not jammed yet);
@@ -144,20 +170,12 @@ def candidates(t, night, state, open_windows, flight: InFlight, cap) -> Candidat
                 continue
         elif shots_allowed(max_shots, sls, shots_on, shots_in_flight, k) <= 0:
             continue
-        arc = (t - launch[k]) * speed[k]
-        x, y, z = position(points, cumulative, length, altitude, ballistic, k, arc)
-        dx = x - unit_xy[u, 0]
-        dy = y - unit_xy[u, 1]
-        r = np.sqrt(dx * dx + dy * dy)
-        if r < min_r[e] or r > max_r[e] or z < min_alt[e] or z > max_alt[e]:
-            continue
-        x1, y1, z1 = position(points, cumulative, length, altitude, ballistic, k, arc + speed[k])
-        slant = np.sqrt(r * r + z * z)
-        dx1 = x1 - unit_xy[u, 0]
-        dy1 = y1 - unit_xy[u, 1]
-        closing = max(slant - np.sqrt(dx1 * dx1 + dy1 * dy1 + z1 * z1), 0.0)
-        t_end = t + t_engage[e] + slant / (v_int[e] + closing)
-        if t_end >= arrival[k] or t_end > w_t_out[w]:
+        r, t_end = intercept(
+            points, cumulative, length, altitude, ballistic, launch, speed, k, t,
+            unit_xy[u, 0], unit_xy[u, 1], min_r[e], max_r[e], min_alt[e], max_alt[e],
+            t_engage[e], v_int[e],
+        )  # fmt: skip
+        if r < 0.0 or t_end >= arrival[k] or t_end > w_t_out[w]:
             continue
         pk = e_pk[e, family[k]] * (1.0 - falloff[e] * r / max_r[e])
         if tracked:
@@ -280,11 +298,85 @@ def allocation_problem(t, night, state, cand: Candidates, flight: InFlight, cap)
         idx = np.searchsorted(keys, k * TIME_KEY + t, side="right")
         if idx < group_end[k]:
             later_cost[j] = later_cpk[idx]
+    if night.lookahead.enabled:
+        hold, miss, price = lookahead_costs(t, night, state, units, threats, value, threat_cost,
+                                            t_end, feasible)  # fmt: skip
+    else:
+        hold, miss, price = np.empty(0), np.empty((0, 0)), np.empty(0)
     allocation = AllocationProblem(
         pk, feasible, engagement_cost, unit_capacity, value, threat_cost, survival, max_new,
-        later_cost,
+        later_cost, hold, miss, price,
     )  # fmt: skip
     return EpochProblem(allocation, units, threats, t_end)
+
+
+@njit(cache=True, inline="always")
+def lookahead_costs(t, night, state, units, threats, value, threat_cost, t_end, feasible):
+    """The ``lookahead`` fields of the epoch's problem (:mod:`leapsim.c2.lookahead`): each
+    column's cost-to-go if it is not engaged now (its stages after ``t``, its shots left), after
+    a miss of each feasible engagement (its stages from the intercept on, one shot fewer), and
+    each row's round price. Round prices are recomputed when a unit's engagements left change
+    or :data:`PRICE_REFRESH_S` has passed.
+
+    A target's ``J`` over all its stages is kept between epochs (``J[i:]`` does not depend on
+    the stages before ``i``) and recomputed only when its value at risk or some round price
+    has changed since (``Lookahead.version``)."""
+    la = night.lookahead
+    stages, prices = la.stages, la.prices
+    cached, cached_left, cached_s = la.price, la.price_left, la.price_s
+    table, table_value, table_version = la.table, la.table_value, la.table_version
+    version = la.version
+    unit_type = night.units.type
+    rounds = night.effectors.rounds_per_engagement
+    max_shots = night.doctrine.max_shots_per_threat
+    availability = night.doctrine.lookahead_availability
+    rule_ratio = night.doctrine.cost_rule_ratio
+    rule_threshold = night.doctrine.cost_rule_value_threshold_eur
+    ready, reserve, shots_on = state.ready, state.reserve, state.shots_on
+    n_all = unit_type.size
+    left = np.empty(n_all, np.int64)
+    for u in range(n_all):
+        left[u] = (ready[u] + reserve[u]) // rounds[unit_type[u]]
+        if left[u] != cached_left[u] or t >= cached_s[u] + PRICE_REFRESH_S:
+            new_price = round_price(prices, u, t, left[u])
+            if new_price != cached[u]:
+                cached[u] = new_price
+                version[0] += 1
+            cached_left[u] = left[u]
+            cached_s[u] = t
+    nu, nt = units.size, threats.size
+    hold = np.empty(nt)
+    miss = np.full((nu, nt), np.inf)
+    price = np.empty(nu)
+    for r in range(nu):
+        price[r] = cached[units[r]]
+    time_s, ptr = stages.time_s, stages.ptr
+    for j in range(nt):
+        k = threats[j]
+        shots = max(max_shots - shots_on[k], 0)
+        first, b = ptr[k], ptr[k + 1]
+        row0 = first + k  # threat k's rows of the table: its stages, then "none left"
+        if table_version[k] != version[0] or table_value[k] != value[j]:
+            max_cost = cost_cap(value[j], threat_cost[j], rule_ratio, rule_threshold)
+            J = cost_to_go(stages, first, b, max_shots, value[j], max_cost, la.unit_cost, cached,
+                           left, availability)  # fmt: skip
+            table[row0 : row0 + b - first + 1, :] = J
+            table_version[k] = version[0]
+            table_value[k] = value[j]
+        a = first + np.searchsorted(time_s[first:b], t, side="right")
+        hold[j] = table[row0 + a - first, shots]
+        if shots == 0:
+            continue
+        for r in range(nu):
+            if feasible[r, j]:
+                i = a + np.searchsorted(time_s[a:b], t_end[r, j])
+                miss[r, j] = table[row0 + i - first, shots - 1]
+    return hold, miss, price
+
+
+PRICE_REFRESH_S = 60.0
+"""Most seconds a fire unit's round price is kept before it is recomputed (its opportunities
+pass with time)."""
 
 
 @njit(cache=True, inline="always")

@@ -48,6 +48,9 @@ def no_problem() -> EpochProblem:
         survival_in_flight=f1,
         max_new_shots=i1,
         later_cost_per_kill=f1,
+        hold_cost=f1,
+        miss_cost=f2,
+        round_price=f1,
     )
     return EpochProblem(allocation=allocation, units=i1, threats=i1, t_end=f2)
 

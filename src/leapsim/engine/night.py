@@ -32,11 +32,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from leapsim.c2.allocation import AllocationPolicy, AllocationProblem, Assignment
-from leapsim.c2.policies import CompiledPolicy, loop_config, make_policy
+from leapsim.c2.policies import LOOKAHEAD, CompiledPolicy, loop_config, make_policy
 from leapsim.engine import loop
 from leapsim.engine.codes import AIRBORNE, FALSE_TRACK, NOT_LAUNCHED
 from leapsim.engine.draws import draw_key
 from leapsim.engine.epoch import later_costs
+from leapsim.engine.lookahead import build_lookahead, no_lookahead
 from leapsim.engine.params import (
     DoctrineView,
     EffectorTypesView,
@@ -109,7 +110,10 @@ class NightRun:
     fire-allocation problem is handed back: :meth:`next_decision` returns it, :meth:`decide`
     starts the engagements chosen for it. This is the external-policy path
     (``DECIDE``/``apply_decision`` in :mod:`leapsim.engine.loop`) for policies written in Python
-    and for environments that step the engine one decision epoch at a time.
+    and for environments that step the engine one decision epoch at a time. ``lookahead=True``
+    fills the problems' ``hold_cost``, ``miss_cost`` and ``round_price``
+    (:mod:`leapsim.c2.lookahead`) for such a policy; the ``lookahead`` policy always has them.
+    They draw nothing from ``rng``.
     """
 
     def __init__(
@@ -117,6 +121,8 @@ class NightRun:
         params: NightParams,
         rng: np.random.Generator,
         policy: CompiledPolicy | None = None,
+        *,
+        lookahead: bool = False,
     ) -> None:
         self.params = params
         self.rng = rng
@@ -133,7 +139,9 @@ class NightRun:
             detect_s = detection_times(params, raid, rng)
             tracks = Tracks(False, np.zeros(raid.n + 1, np.int64), np.empty(0), np.empty(0), 0.0)
         self.raid, self.picture, self.detect_s = raid, picture, detect_s
-        self.night = _night(params, raid, detect_s, tracks, key)
+        self._config = loop_config(policy)
+        lookahead = lookahead or self._config.code == LOOKAHEAD
+        self.night = _night(params, raid, detect_s, tracks, key, lookahead)
         n_units = params.unit_type.size
         self.state = NightState(
             alive=raid.launched.copy(),
@@ -156,7 +164,6 @@ class NightRun:
         self.clock = np.zeros(1, CLOCK)
         t_in, dt = self.night.windows.t_in, params.time_step_s
         self.clock[0]["t"] = np.ceil(t_in[0] / dt) * dt if t_in.size else params.duration_s + 1.0
-        self._config = loop_config(policy)
         self._problem: EpochProblem | None = None
         self.done = False
 
@@ -230,9 +237,15 @@ _LOG_DTYPES = tuple(
 
 
 def _night(
-    params: NightParams, raid: RaidDraw, detect_s: np.ndarray, tracks: Tracks, key: np.uint64
+    params: NightParams,
+    raid: RaidDraw,
+    detect_s: np.ndarray,
+    tracks: Tracks,
+    key: np.uint64,
+    lookahead: bool,
 ) -> Night:
-    """The loop's fixed structures for one drawn raid (``key``: of the engagement draws)."""
+    """The loop's fixed structures for one drawn raid (``key``: of the engagement draws; with
+    the ``lookahead`` policy's inputs when ``lookahead``)."""
     windows = engagement_windows(params, raid)
     arrival = raid.paths.arrival_s
     return Night(
@@ -249,6 +262,9 @@ def _night(
         doctrine=to_kernel(DoctrineView, params.doctrine),
         tracks=tracks,
         later=later_costs(params, raid, windows),
+        lookahead=build_lookahead(params, raid, windows)
+        if lookahead
+        else no_lookahead(raid.n, params.unit_type.size),
         draw_key=key,
     )
 

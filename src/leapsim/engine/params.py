@@ -99,6 +99,8 @@ class Doctrine:
     hold_min_pk: float
     hold_range_fraction: float
     wta_iterations: int
+    lookahead_availability: float
+    lookahead_stages: int
 
 
 def kernel_view(cls: type, exclude: tuple[str, ...]) -> type:
@@ -279,6 +281,8 @@ def compile_scenario(resolved: ResolvedScenario) -> NightParams:
         hold_min_pk=sc.doctrine.hold_min_pk,
         hold_range_fraction=sc.doctrine.hold_range_fraction,
         wta_iterations=sc.doctrine.wta_iterations,
+        lookahead_availability=sc.doctrine.lookahead_availability,
+        lookahead_stages=sc.doctrine.lookahead_stages,
     )
     return NightParams(
         name=sc.name,

@@ -47,18 +47,46 @@ class RaidDraw:
 def draw_raid(params: NightParams, rng: np.random.Generator) -> RaidDraw:
     """Sample the night's threats raid by raid: uniform launch times over each raid's spread,
     Gaussian launch positions about its launch point, targets by the raid's site weights."""
-    raids, tt = params.raids, params.threat_types
-    counts = raids.count
-    raid_of = np.repeat(np.arange(counts.size), counts)
+    raids = params.raids
+    raid_of = np.repeat(np.arange(raids.count.size), raids.count)
     n = raid_of.size
     launch_s = raids.start_s[raid_of] + rng.random(n) * raids.spread_s[raid_of]
     launch_xy = (
         raids.launch_xy[raid_of]
         + rng.standard_normal((n, 2)) * raids.launch_spread_m[raid_of, None]
     )
+    return _raid(params, raid_of, launch_s, launch_xy, rng.random(n))
+
+
+def expected_raid(params: NightParams) -> RaidDraw:
+    """The scenario's raid as planned, with no draw: each raid's launches evenly spread over its
+    interval (at the quantiles ``(i + ½)/n``), from its launch point, and its targets in the
+    proportions of its site weights, interleaved in time (a golden-ratio sequence). What a
+    defence can expect before the night, for the ``lookahead`` policy's round prices."""
+    raids = params.raids
+    counts = raids.count
+    raid_of = np.repeat(np.arange(counts.size), counts)
+    index = np.arange(raid_of.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    launch_s = raids.start_s[raid_of] + (index + 0.5) / counts[raid_of] * raids.spread_s[raid_of]
+    target_u = ((index + 0.5) * _GOLDEN) % 1.0
+    return _raid(params, raid_of, launch_s, raids.launch_xy[raid_of], target_u)
+
+
+_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+
+
+def _raid(
+    params: NightParams,
+    raid_of: np.ndarray,
+    launch_s: np.ndarray,
+    launch_xy: np.ndarray,
+    target_u: np.ndarray,
+) -> RaidDraw:
+    """The raid with these launches; ``target_u`` in [0, 1) picks each target by its raid's
+    cumulative site weights."""
+    raids, tt = params.raids, params.threat_types
     cumulative = np.cumsum(raids.target_weights, axis=1)
-    u = rng.random(n)
-    target = (cumulative[raid_of] <= u[:, None]).sum(axis=1)
+    target = (cumulative[raid_of] <= target_u[:, None]).sum(axis=1)
     target = np.minimum(target, raids.target_weights.shape[1] - 1)
     ttype = raids.threat_type[raid_of]
     family = tt.family[ttype]

@@ -4,7 +4,8 @@ Everything the loop reads or writes is one of these structures; numba compiles n
 structs, so the kernels use field names and a new field is added in one place. Strings never
 enter them (see :func:`leapsim.engine.params.kernel_view`).
 
-* :class:`Night`: what is fixed for the night (targets, fire units, types, doctrine, tracks).
+* :class:`Night`: what is fixed for the night (targets, fire units, types, doctrine, tracks,
+  the ``lookahead`` policy's engagement opportunities).
 * :class:`NightState`: what the night changes, per target, fire unit and site.
 * :class:`Buffers`: the growable arrays (engagement log, engagements in flight, open windows,
   reloads).
@@ -20,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from leapsim.c2.allocation import AllocationProblem
+from leapsim.c2.lookahead import RoundPrices, Stages
 from leapsim.engine.kinematics import Paths
 from leapsim.engine.raid import EngagementWindows
 
@@ -64,6 +66,23 @@ class LaterCost(NamedTuple):
     group_end: np.ndarray  # (N,) end of each target's windows in the sorted order
 
 
+class Lookahead(NamedTuple):
+    """What the ``lookahead`` policy's costs are computed from (:mod:`leapsim.engine.lookahead`);
+    empty, with ``enabled`` False, for the other policies."""
+
+    enabled: bool
+    stages: Stages  # every target's engagement opportunities
+    prices: RoundPrices  # each unit's expected opportunities (the raid as planned)
+    unit_cost: np.ndarray  # (U,) EUR per engagement
+    price: np.ndarray  # (U,) round price last computed (a cache)
+    price_left: np.ndarray  # (U,) engagements left then
+    price_s: np.ndarray  # (U,) time then
+    version: np.ndarray  # (1,) int64, counts changes of the cached round prices
+    table: np.ndarray  # (S + N, max shots + 1) each target's cost-to-go J (a cache)
+    table_value: np.ndarray  # (N,) value at risk J was computed for
+    table_version: np.ndarray  # (N,) int64 ``version`` then (−1: never)
+
+
 class Night(NamedTuple):
     """Everything fixed for one night."""
 
@@ -78,6 +97,7 @@ class Night(NamedTuple):
     doctrine: tuple  # DoctrineView
     tracks: Tracks
     later: LaterCost
+    lookahead: Lookahead
     draw_key: np.uint64  # the run's key for engagement outcomes (leapsim.engine.draws)
 
 

@@ -18,7 +18,7 @@ ThreatFamily = Literal["drone", "decoy", "cruise_missile", "ballistic_missile"]
 THREAT_FAMILIES: tuple[str, ...] = ("drone", "decoy", "cruise_missile", "ballistic_missile")
 EffectorKind = Literal["missile", "gun", "interceptor_drone", "laser", "ew"]
 SensorKind = Literal["radar", "acoustic", "eo_ir", "rf"]
-AllocationPolicyName = Literal["cost_aware", "max_pk", "wta"]
+AllocationPolicyName = Literal["cost_aware", "max_pk", "wta", "lookahead"]
 FrameName = Literal["tangent_plane", "azimuthal_equidistant"]  # see leapsim.scenario.geo
 FRAMES: tuple[str, ...] = ("tangent_plane", "azimuthal_equidistant")
 
@@ -266,6 +266,25 @@ class Doctrine(StrictModel):
         ge=1,
         le=1_000_000,
         description="Search iterations per decision epoch of the `wta` policy.",
+    )
+    lookahead_availability: float = Field(
+        default=0.5,
+        gt=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description=(
+            "`lookahead` counts on each later engagement opportunity of a threat with this "
+            "probability (the unit may be busy or the chance missed when it comes)."
+        ),
+    )
+    lookahead_stages: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description=(
+            "Firing times `lookahead` considers in each engagement window (evenly spaced; the "
+            "window's Pk changes with range along it)."
+        ),
     )
 
 
