@@ -8,7 +8,7 @@ from leapsim.cli.console import err_console, print_error, printable
 
 def test_errors_print_literally():
     message = "file.yaml:100: raids[0]: :smile: [bold red]x[/] unknown key '\x1b[31m'"
-    with err_console.capture() as captured:
+    with err_console.rich.capture() as captured:
         print_error(message)
     out = captured.get()
     assert "file.yaml:100: raids[0]: :smile: [bold red]x[/]" in out

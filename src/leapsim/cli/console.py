@@ -12,22 +12,45 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 _UNWRAPPED = 100_000  # columns of a console that writes to a file or a pipe
 
 
-def _console(stderr: bool) -> Console:
-    stream = sys.stderr if stderr else sys.stdout
-    piped = not stream.isatty() and "COLUMNS" not in os.environ
-    return Console(stderr=stderr, markup=False, emoji=False, width=_UNWRAPPED if piped else None)
+class LazyConsole:
+    """A rich console for stdout or stderr, built on first use: importing rich costs about
+    30 ms that ``--help`` and ``validate`` need not pay."""
+
+    def __init__(self, stderr: bool):
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def rich(self) -> Console:
+        """The rich :class:`~rich.console.Console` itself (e.g. for a progress bar)."""
+        if self._console is None:
+            from rich.console import Console
+
+            stream = sys.stderr if self._stderr else sys.stdout
+            piped = not stream.isatty() and "COLUMNS" not in os.environ
+            self._console = Console(
+                stderr=self._stderr,
+                markup=False,
+                emoji=False,
+                width=_UNWRAPPED if piped else None,
+            )
+        return self._console
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        self.rich.print(*objects, **options)
 
 
-console = _console(stderr=False)
-err_console = _console(stderr=True)
+console = LazyConsole(stderr=False)
+err_console = LazyConsole(stderr=True)
 
 
 def printable(text: str) -> str:
@@ -38,6 +61,8 @@ def printable(text: str) -> str:
 
 
 def _print_labelled(label: str, style: str, message: str) -> None:
+    from rich.text import Text
+
     err_console.print(
         Text.assemble((label, style), " ", printable(message)), highlight=False, soft_wrap=True
     )
@@ -63,4 +88,6 @@ def print_json(document: Any) -> None:
 
 def ok_line(text: str) -> Text:
     """``ok …``: the line a successful check prints."""
+    from rich.text import Text
+
     return Text.assemble(("ok", "green"), " ", text)

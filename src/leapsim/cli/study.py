@@ -84,7 +84,7 @@ def execute(
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
+        console=err_console.rich,
         disable=quiet,
     )
     with stopping(lambda: _resume_advice(wanted, checkpoint)), progress:
@@ -176,7 +176,7 @@ def counting(label: str, quiet: bool) -> Iterator[Callable[[int], None]]:
         TextColumn(f"[bold]{escape(label)}[/] replications"),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
+        console=err_console.rich,
         disable=quiet,
     )
     advice = "the finished replications are saved; run the same command again to resume"
