@@ -172,6 +172,7 @@ def main() -> None:
         "Stone Soup ms/scan | Stone Soup OSPA | leapsim OSPA on those scans | speed-up |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
+    run_leapsim(*scenario(5, 5)[2:4])  # warm-up: loads the compiled kernels from numba's cache
     for n, n_ss in zip(args.n, ss_scans, strict=True):
         truth_t, truth_p, det_t, det_p, det_c = scenario(n, args.scans)
         el, tt, tp = run_leapsim(det_t, det_p)

@@ -11,13 +11,18 @@ import json
 import math
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from leapsim.engine import night_metrics, simulate_night
 from leapsim.engine.codes import FATES, OUTCOMES
+from leapsim.engine.epoch_kernel import held_error
 from leapsim.engine.params import DEFAULT_ACQUISITION_BASKET_M
+from leapsim.engine.raid import draw_raid
 from leapsim.engine.replay import EVENT_KINDS, event_log, replay
+from leapsim.engine.tracked import _track, scan_night, track_owners, tracker_params
 from leapsim.errors import InputError
 from leapsim.scenario import load_scenario
 from leapsim.seeds import run_rng
@@ -98,8 +103,9 @@ def check_tracked_invariants(outcome) -> None:
     # every engagement starts on a target a confirmed track holds, with Pk scaled by its error
     basket = params.effector_types.acquisition_basket_m[params.unit_type[eng["unit"]]]
     for row, (k, t) in enumerate(zip(eng["threat"], eng["t_start"], strict=True)):
-        error = picture.error_at(int(k), float(t))
-        assert np.isfinite(error), f"engagement {row} on target {k} without a track at {t}"
+        error = held_error(picture.held_ptr, picture.held_s, picture.error_m,
+                           0.5 * picture.step_s, int(k), float(t))  # fmt: skip
+        assert error >= 0.0, f"engagement {row} on target {k} without a track at {t}"
         assert t >= outcome.detect_s[k] == picture.first_held_s[k]
         expected = 0.5 * math.exp(-0.5 * (error / basket[row]) ** 2)
         assert eng["pk"][row] == pytest.approx(expected, rel=1e-12)
@@ -167,7 +173,8 @@ def test_same_seed_same_tracked_night(tmp_path):
 
 def test_track_error_beyond_the_basket_lowers_kills(tmp_path):
     """A noisy radar (hundreds of metres of track error): a 50 m basket all but stops kills; a
-    basket far larger than the error gives the nominal Pk. The tracks are the same (same runs)."""
+    basket far larger than the error gives the nominal Pk. The tracks are the same (same runs).
+    (Engagements of false tracks keep the nominal Pk: they cannot kill anyway.)"""
     kills = {}
     for basket in (50.0, 100_000.0):
         params = compile_dict(tmp_path, radar_scenario(noise=NOISY, basket_m=basket))
@@ -177,7 +184,8 @@ def test_track_error_beyond_the_basket_lowers_kills(tmp_path):
             check_tracked_invariants(outcome)
             kills[basket] += night_metrics(outcome)["killed"]
             if basket == 50.0:
-                assert np.all(outcome.engagements["pk"] < 0.05)
+                real = outcome.engagements["threat"] < outcome.raid.n_real
+                assert np.all(outcome.engagements["pk"][real] < 0.05)
     assert kills[100_000.0] >= 10  # about 4 runs x 10 drones x Pk 0.5
     assert kills[50.0] <= 1
 
@@ -241,3 +249,46 @@ def test_run_sensing_override(tmp_path, cli):
     bad = cli("run", path, "--runs", 1, "--sensing", "radar")
     assert bad.exit_code == 2
     assert "sensing" in bad.stderr and "tracked" in bad.stderr
+
+
+def test_engine_and_track_cli_run_the_same_tracker(tmp_path, cli):
+    """The engine's scans of a cluttered two-radar night, written as a detections file with
+    their covariances and the engine's tracker settings as a tracker config: ``leapsim track``
+    gives exactly the engine's confirmed tracks (ids, times, estimates)."""
+    data = radar_scenario(**CLUTTER)
+    data["sensors"].append({"type": "test_radar", "lat": 50.05, "lon": 22.05, "nation": "PL"})
+    params = compile_dict(tmp_path, data)
+    rng = run_rng(2, 0)
+    raid = draw_raid(params, rng)
+    scans = scan_night(params, raid, rng)
+    assert len(scans.stretches) == 1  # one tracker run, as ``leapsim track`` makes
+    dets = scans.detections
+    assert np.array_equal(np.unique(dets.time), scans.step_s)  # every step has detections
+    assert np.unique(dets.sensor).size == 2
+    rows, _ = _track(params, raid, scans)
+    columns = {"time": dets.time, "sensor": dets.sensor}
+    for i, axis in enumerate("xyz"):
+        columns[axis] = dets.position[:, i]
+    for i, j in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)):
+        columns[f"cov_{'xyz'[i]}{'xyz'[j]}"] = dets.covariance[:, i, j]
+    pq.write_table(pa.table(columns), tmp_path / "detections.parquet")
+    config = tracker_params(params, raid).model_dump(mode="json")
+    (tmp_path / "tracker.yaml").write_text(yaml.safe_dump(config))
+    result = cli("track", tmp_path / "detections.parquet", "--out", tmp_path / "tracks.parquet",
+                 "--config", tmp_path / "tracker.yaml")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    out = pq.read_table(tmp_path / "tracks.parquet").to_pydict()
+    assert len(out["time"]) == rows["time"].size > 100
+    np.testing.assert_array_equal(out["time"], rows["time"])
+    np.testing.assert_array_equal(out["track_id"], rows["track"])
+    position = np.column_stack([out["x"], out["y"], out["z"]])
+    np.testing.assert_array_equal(position, rows["position"])
+
+
+def test_track_owner_is_the_origin_of_most_of_its_detections():
+    # track 0: 3 of 4 from threat 7; track 1: 3 of 4 real, threat 4 most often; track 2: 2 of 4
+    # real (false alarms are not outnumbered: false); track 3: tie between threats 5 and 3 (the
+    # lower wins); track 4: no association
+    track = np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3])
+    origin = np.array([7, 7, -1, 7, 4, 2, 4, -1, 6, -1, -1, 6, 5, 3])
+    assert track_owners(5, track, origin).tolist() == [7, 4, -1, 3, -1]

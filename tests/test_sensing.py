@@ -176,3 +176,50 @@ def test_bad_sensor_records_rejected():
         SensorArrays.from_records([sensor("sonar")])
     with pytest.raises(ValueError, match="positive"):
         SensorArrays.from_records([sensor("radar", detection_range_m=0.0)])
+
+
+def test_network_fusion_merges_gating_plots_of_different_nodes():
+    """Plots of two nodes of one network that gate together become their information-weighted
+    mean with the most informative plot's origin; two plots of one node stay apart, as do a
+    far plot and a sensor outside any network; output sorted by time, then sensor id."""
+    from leapsim.sensing.measurements import Detections
+    from leapsim.sensing.networks import fuse_networks
+
+    eye = np.eye(3)
+    rows = [  # time, sensor, position, variance, origin
+        (0.0, 1, [0.0, 0.0, 0.0], 100.0, 7),
+        (0.0, 2, [10.0, 0.0, 0.0], 25.0, 8),  # gates with the plot above: merged
+        (0.0, 1, [5000.0, 0.0, 0.0], 100.0, 9),  # far: alone
+        (0.0, 0, [0.0, 0.0, 0.0], 100.0, -1),  # sensor 0 reports alone
+        (1.0, 1, [0.0, 0.0, 0.0], 100.0, 3),  # one node, two plots that gate with a third
+        (1.0, 1, [5.0, 0.0, 0.0], 100.0, 4),
+        (1.0, 2, [2.0, 0.0, 0.0], 100.0, 5),
+    ]
+    dets = Detections(
+        time=np.array([r[0] for r in rows]),
+        sensor=np.array([r[1] for r in rows], np.int64),
+        position=np.array([r[2] for r in rows], float),
+        covariance=np.array([r[3] * eye for r in rows]),
+        target=np.array([r[4] for r in rows], np.int64),
+    )
+    network = np.array([-1, 1, 1])  # sensors 1 and 2 are nodes of network 1
+    out = fuse_networks(dets, network, gate=11.34)  # χ²₃ 99 %
+    assert np.all(np.diff(out.time) >= 0)
+    assert np.all((np.diff(out.time) > 0) | (np.diff(out.sensor) >= 0))
+    assert set(out.sensor.tolist()) == {0, 1}
+    first = out.select(out.time == 0.0)
+    assert len(first) == 3  # sensor 0's plot, the merged plot, the far plot
+    merged = first.select((first.sensor == 1) & (first.position[:, 0] < 100.0))
+    info = 1 / 100.0 + 1 / 25.0
+    np.testing.assert_allclose(merged.position[0], [(10.0 / 25.0) / info, 0.0, 0.0])
+    np.testing.assert_allclose(merged.covariance[0], eye / info)
+    assert merged.target[0] == 8  # the plot of smaller det R
+    # at t = 1 the group holds two plots of node 1: all three stay apart
+    second = out.select(out.time == 1.0)
+    assert sorted(second.target.tolist()) == [3, 4, 5]
+    # nothing to merge: every plot passes, under its network's id
+    alone = fuse_networks(dets.select(np.array([2, 3])), network, gate=11.34)
+    assert sorted(alone.sensor.tolist()) == [0, 1] and len(alone) == 2
+    # everything merged: one plot
+    one = fuse_networks(dets.select(np.array([0, 1])), network, gate=11.34)
+    assert len(one) == 1 and one.target[0] == 8

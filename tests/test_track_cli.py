@@ -99,10 +99,62 @@ def test_bad_config_and_metric_arguments_exit_2(cli, tmp_path):
     assert "did you mean 'gate_probability'" in r.stderr
     cfg.write_text("max_misses: 2\nconfirm_m: 3\nconfirm_n: 2\n")
     r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
-    assert r.exit_code == 2 and "tracker.yaml:2: confirm_m" in r.stderr
+    assert r.exit_code == 2 and "tracker.yaml:3: confirm_n" in r.stderr
+    cfg.write_text("coverage:\n  - {position_m: [0, 0], miss_range_m: 1000}\n")
+    r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
+    assert r.exit_code == 2 and "tracker.yaml:2: coverage[0].position_m" in r.stderr
+    cfg.write_text("max_position_sigma_m: -5\n")
+    r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
+    assert r.exit_code == 2 and "tracker.yaml:1: max_position_sigma_m" in r.stderr
     r = cli("metrics", "ospa", "--truth", truth, "--tracks", truth, "--c", "0")
     assert r.exit_code == 2 and "--c" in r.stderr
     bad_truth = tmp_path / "bad_truth.csv"
     bad_truth.write_text("time,target_id,x,y\n0,0,1,2\n0,1.5,1,2\n")
     r = cli("metrics", "ospa", "--truth", bad_truth, "--tracks", truth)
     assert r.exit_code == 2 and "bad_truth.csv:3" in r.stderr and "target_id" in r.stderr
+
+
+def test_detection_covariances_and_coverage(cli, tmp_path):
+    """Per-detection covariance columns replace measurement_sigma_m; a sensor id without a
+    coverage entry, a partial or non-positive-definite covariance exits 2 naming the row."""
+    det, _ = write_scene(tmp_path, n=3, scans=8)
+    table = pacsv.read_csv(det)
+    k = table.num_rows
+    cols = {"cov_xx": 400.0, "cov_xy": 0.0, "cov_xz": 0.0, "cov_yy": 100.0, "cov_yz": 0.0,
+            "cov_zz": 100.0}  # fmt: skip
+    with_cov = table
+    for name, value in cols.items():
+        with_cov = with_cov.append_column(name, pa.array(np.full(k, value)))
+    with_cov = with_cov.append_column("sensor", pa.array(np.zeros(k, np.int64)))
+    path = tmp_path / "cov.csv"
+    pacsv.write_csv(with_cov, path)
+    cfg = tmp_path / "tracker.yaml"
+    cfg.write_text("coverage:\n  - {position_m: [0, 0, 0], miss_range_m: 50000}\n")
+    r = cli("track", path, "--out", tmp_path / "t.csv", "--config", cfg)
+    assert r.exit_code == 0, r.stderr
+    assert pacsv.read_csv(tmp_path / "t.csv").num_rows > 0
+    bad_sensor = with_cov.set_column(
+        with_cov.column_names.index("sensor"), "sensor", pa.array(np.r_[np.zeros(k - 1), 1])
+    )
+    pacsv.write_csv(bad_sensor, path)
+    cfg.write_text("coverage:\n  - {position_m: [0, 0, 0], miss_range_m: 50000}\n")
+    r = cli("track", path, "--out", tmp_path / "t.csv", "--config", cfg)
+    assert r.exit_code == 2 and f"cov.csv:{k + 1}" in r.stderr and "sensor" in r.stderr
+    negative = with_cov.set_column(
+        with_cov.column_names.index("sensor"), "sensor", pa.array(np.r_[-1, np.zeros(k - 1)])
+    )
+    pacsv.write_csv(negative, path)
+    r = cli("track", path, "--out", tmp_path / "t.csv")
+    assert r.exit_code == 2 and "cov.csv:2" in r.stderr and "negative" in r.stderr
+    partial = with_cov.drop_columns(["cov_yz"])
+    pacsv.write_csv(partial, path)
+    r = cli("track", path, "--out", tmp_path / "t.csv")
+    assert r.exit_code == 2 and "cov_yz" in r.stderr
+    not_pd = with_cov.set_column(
+        with_cov.column_names.index("cov_xy"),
+        "cov_xy",
+        pa.array(np.r_[np.zeros(k - 2), 500.0, 0.0]),
+    )
+    pacsv.write_csv(not_pd, path)
+    r = cli("track", path, "--out", tmp_path / "t.csv")
+    assert r.exit_code == 2 and f"cov.csv:{k}" in r.stderr and "positive definite" in r.stderr

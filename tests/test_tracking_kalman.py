@@ -1,4 +1,5 @@
-"""Batched Kalman filter and IMM: steady state against the Riccati equation, SPD, IMM behaviour."""
+"""Compiled Kalman filter and IMM kernels: steady state against the Riccati equation, SPD, IMM
+behaviour."""
 
 from __future__ import annotations
 
@@ -10,41 +11,81 @@ from leapsim.sensing import Detections
 from leapsim.tracking import TrackerParams, TrackState, kalman, tracker_step
 
 
+def cv_transition(dt: float, dim: int) -> np.ndarray:
+    """Textbook CV transition ``[[I, T I], [0, I]]``."""
+    eye = np.eye(dim)
+    return np.block([[eye, dt * eye], [np.zeros((dim, dim)), eye]])
+
+
+def cv_process_noise(dt: float, q: float, dim: int) -> np.ndarray:
+    """Textbook CWNA noise ``q [[T³/3 I, T²/2 I], [T²/2 I, T I]]``."""
+    return q * np.kron(np.array([[dt**3 / 3.0, dt**2 / 2.0], [dt**2 / 2.0, dt]]), np.eye(dim))
+
+
 def dare(dt: float, q: float, sigma: float, dim: int):
     """Steady-state predicted covariance X and gain K of the CV filter, from scipy's DARE."""
-    f = kalman.cv_transition(dt, dim)
+    f = cv_transition(dt, dim)
     h = np.hstack([np.eye(dim), np.zeros((dim, dim))])
-    qm = kalman.cv_process_noise(dt, q, dim)
+    qm = cv_process_noise(dt, q, dim)
     r = sigma**2 * np.eye(dim)
     x = solve_discrete_are(f.T, h.T, qm, r)  # X = F X Fᵀ − F X Hᵀ (H X Hᵀ + R)⁻¹ H X Fᵀ + Q
     k = x @ h.T @ np.linalg.inv(h @ x @ h.T + r)
     return x, k, h
 
 
-def test_process_noise_is_cwna():
-    q = kalman.cv_process_noise(2.0, 3.0, 1)
-    assert np.allclose(q, 3.0 * np.array([[8 / 3, 2.0], [2.0, 2.0]]))
-    assert kalman.cv_process_noise(1.0, np.array([1.0, 5.0]), 3).shape == (2, 6, 6)
+@pytest.mark.parametrize("dim", [1, 2, 3])
+def test_prediction_is_f_p_ft_plus_cwna_noise(dim):
+    rng = np.random.default_rng(dim)
+    a = rng.normal(size=(2 * dim, 2 * dim))
+    p = a @ a.T + np.eye(2 * dim)
+    x = rng.normal(size=2 * dim)
+    f, q = cv_transition(2.5, dim), cv_process_noise(2.5, 3.0, dim)
+    xp, pp = x.copy(), p.copy()
+    kalman.predict(xp, pp, 2.5, 3.0, kalman.workspace(dim, 1))
+    np.testing.assert_allclose(xp, f @ x, rtol=1e-12)
+    np.testing.assert_allclose(pp, f @ p @ f.T + q, rtol=1e-12)
+    assert np.array_equal(pp, pp.T)
+    zero = np.zeros((2, 2))
+    kalman.predict(np.zeros(2), zero, 2.0, 3.0, kalman.workspace(1, 1))
+    assert np.allclose(zero, 3.0 * np.array([[8 / 3, 2.0], [2.0, 2.0]]))
+
+
+def test_update_matches_the_textbook_kalman_update():
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(6, 6))
+    p = a @ a.T + 10.0 * np.eye(6)
+    x, z = rng.normal(size=6), rng.normal(size=3)
+    b = rng.normal(size=(3, 3))
+    r = b @ b.T + np.eye(3)
+    h = np.hstack([np.eye(3), np.zeros((3, 3))])
+    s = h @ p @ h.T + r
+    gain = p @ h.T @ np.linalg.inv(s)
+    xu, pu = x.copy(), p.copy()
+    like = kalman.update(xu, pu, z, r, kalman.workspace(3, 1))
+    np.testing.assert_allclose(xu, x + gain @ (z - h @ x), rtol=1e-10)
+    np.testing.assert_allclose(pu, (np.eye(6) - gain @ h) @ p, rtol=1e-9, atol=1e-12)
+    nu = z - h @ x
+    expected = np.exp(-0.5 * nu @ np.linalg.solve(s, nu)) / np.sqrt(np.linalg.det(2 * np.pi * s))
+    assert like == pytest.approx(expected, rel=1e-10)
 
 
 @pytest.mark.parametrize(("dt", "q", "sigma"), [(1.0, 0.05, 10.0), (2.0, 5.0, 50.0)])
 def test_filter_converges_to_riccati_steady_state_gain(dt, q, sigma):
     dim = 2
     x_dare, k_dare, h = dare(dt, q, sigma, dim)
-    f = kalman.cv_transition(dt, dim)
-    qm = kalman.cv_process_noise(dt, q, dim)
     r = sigma**2 * np.eye(dim)
-    x = np.zeros((3, 4))
-    p = np.broadcast_to(np.diag([1e4, 1e4, 1e3, 1e3]), (3, 4, 4)).copy()
+    x = np.zeros(4)
+    p = np.diag([1e4, 1e4, 1e3, 1e3])
+    ws = kalman.workspace(dim, 1)
     rng = np.random.default_rng(0)
     for _ in range(400):
-        x, p = kalman.predict(x, p, f, qm)
-        p_pred = p[0].copy()
-        x, p, _ = kalman.update(x, p, rng.normal(0, sigma, (3, dim)), np.broadcast_to(r, (3, 2, 2)))
+        kalman.predict(x, p, dt, q, ws)
+        p_pred = p.copy()
+        kalman.update(x, p, rng.normal(0, sigma, dim), r, ws)
     gain = p_pred @ h.T @ np.linalg.inv(h @ p_pred @ h.T + r)
     assert np.allclose(p_pred, x_dare, rtol=1e-6)
     assert np.allclose(gain, k_dare, rtol=1e-6, atol=1e-12)
-    assert np.allclose(p[0], (np.eye(4) - k_dare @ h) @ x_dare, rtol=1e-6)
+    assert np.allclose(p, (np.eye(4) - k_dare @ h) @ x_dare, rtol=1e-6)
 
 
 def test_tracker_posterior_matches_riccati_for_a_single_model():
@@ -58,7 +99,7 @@ def test_tracker_posterior_matches_riccati_for_a_single_model():
         det = Detections(
             np.array([float(t)]), np.zeros(1, np.int64), z, cov[None], -np.ones(1, int)
         )
-        state = tracker_step(state, det, params)
+        state, _ = tracker_step(state, det, params)
     assert len(state) == 1 and state.confirmed[0]
     _, p = state.estimate()
     assert np.allclose(p[0], (np.eye(4) - k_dare @ h) @ x_dare, rtol=1e-6)
@@ -72,12 +113,14 @@ def test_joseph_update_keeps_covariance_spd_under_extreme_scales():
     p = a @ np.swapaxes(a, 1, 2) * np.sqrt(scales[:, :, None] * scales[:, None, :]) + 1e-9 * np.eye(
         n
     )
-    r = np.broadcast_to(np.eye(3) * 1e-4, (b, 3, 3))
+    r = np.eye(3) * 1e-4
     x = np.zeros((b, n))
+    ws = kalman.workspace(3, 1)
     for _ in range(20):
-        x, p, like = kalman.update(x, p, rng.normal(size=(b, 3)), r)
-        assert np.all(np.isfinite(like))
-    assert np.allclose(p, np.swapaxes(p, 1, 2))
+        for k in range(b):
+            like = kalman.update(x[k], p[k], rng.normal(size=3), r, ws)
+            assert np.isfinite(like)
+    assert np.array_equal(p, np.swapaxes(p, 1, 2))
     assert np.all(np.linalg.eigvalsh(p) > 0)
 
 
@@ -87,14 +130,17 @@ def test_imm_mixing_of_identical_models_is_identity_and_combine_moments():
     p = np.repeat(np.broadcast_to(np.eye(4), (5, 1, 4, 4)), 2, axis=1)
     mu = np.tile([0.3, 0.7], (5, 1))
     pi = kalman.transition_matrix(2, 0.9)
-    x0, p0, c = kalman.imm_mix(x, p, mu, pi)
+    x0, p0, c = x.copy(), p.copy(), mu.copy()
+    ws = kalman.workspace(2, 2)
+    for k in range(5):
+        kalman.imm_mix(x0[k], p0[k], c[k], pi, ws)
     assert np.allclose(x0, x) and np.allclose(p0, p)
     assert np.allclose(c.sum(axis=1), 1.0)
     assert np.allclose(c[0], [0.3 * 0.9 + 0.7 * 0.1, 0.3 * 0.1 + 0.7 * 0.9])
     # two point masses at ±1 with equal weight: combined variance 1 (+ model variance)
     xs = np.zeros((1, 2, 4))
     xs[0, 0, 0], xs[0, 1, 0] = -1.0, 1.0
-    mean, cov = kalman.imm_combine(xs, np.zeros((1, 2, 4, 4)), np.array([[0.5, 0.5]]))
+    mean, cov = kalman.combine_all(xs, np.zeros((1, 2, 4, 4)), np.array([[0.5, 0.5]]), (0, 1))
     assert mean[0, 0] == pytest.approx(0.0) and cov[0, 0, 0] == pytest.approx(1.0)
 
 
@@ -116,7 +162,7 @@ def _turning_run(params: TrackerParams, seed: int) -> float:
         z[0, :2] = pos + rng.normal(0, sigma, 2)
         cov = np.diag([sigma**2, sigma**2, 1.0])[None]
         det = Detections(np.array([float(t)]), np.zeros(1, np.int64), z, cov, np.zeros(1, int))
-        state = tracker_step(state, det, params)
+        state, _ = tracker_step(state, det, params)
         if t >= 40:
             first = np.flatnonzero(state.track_id == 0)  # the track started at t = 0
             err = np.linalg.norm(state.estimate()[0][first[0], :2] - pos) if first.size else 1e3

@@ -159,7 +159,7 @@ def test_confirmation_chain_matches_the_tracker():
                 np.repeat(cov[None], len(z), axis=0),
                 np.arange(len(z)) - 1,
             )
-            state = tracker_step(state, dets, params)
+            state, _ = tracker_step(state, dets, params)
             near = np.linalg.norm(state.estimate()[0][:, :3], axis=1) < 1e3
             if (state.confirmed & near).any():
                 confirmed_at[trial] = k

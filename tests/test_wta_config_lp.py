@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
+from leapsim.assignment import sparse_assignment
 from leapsim.c2.wta import read_instance
-from leapsim.c2.wta._lap import sparse_assignment
 from leapsim.c2.wta.config_lp import configuration_start, lagrangian_bound
 from leapsim.c2.wta.io import BEST_KNOWN
 from wta_helpers import solved_cases

@@ -24,7 +24,7 @@ _PARQUET_SUFFIXES = {".parquet", ".pq"}
 MAX_WHOLE = 2**53
 
 
-def _row_label(path: Path, index: int) -> int:
+def row_label(path: Path, index: int) -> int:
     """File line (CSV) or 1-based row (Parquet) of the 0-based data row ``index``."""
     return index + 2 if path.suffix.lower() not in _PARQUET_SUFFIXES else index + 1
 
@@ -115,7 +115,7 @@ def read_numeric_columns(
             raise InputError.at(
                 f"column {name!r} has a missing or non-finite value",
                 file=str(p),
-                line=_row_label(p, int(bad[0])),
+                line=row_label(p, int(bad[0])),
                 field=name,
                 hint=f"{bad.size} bad row(s) in all; every row needs a finite number",
             )
@@ -125,7 +125,7 @@ def read_numeric_columns(
             raise InputError.at(
                 f"column {name!r} holds {values[row]:g}, beyond ±{limit:g}",
                 file=str(p),
-                line=_row_label(p, row),
+                line=row_label(p, row),
                 field=name,
                 hint="check the unit",
             )
@@ -135,7 +135,7 @@ def read_numeric_columns(
                 raise InputError.at(
                     f"column {name!r} must hold whole numbers within ±{MAX_WHOLE:,}",
                     file=str(p),
-                    line=_row_label(p, int(wrong[0])),
+                    line=row_label(p, int(wrong[0])),
                     field=name,
                 )
             values = values.astype(np.int64)
@@ -149,7 +149,7 @@ def read_numeric_columns(
                 f"column {nondecreasing!r} goes backwards "
                 f"({out[nondecreasing][row - 1]} then {out[nondecreasing][row]})",
                 file=str(p),
-                line=_row_label(p, row),
+                line=row_label(p, row),
                 field=nondecreasing,
                 hint="sort the rows by time",
             )

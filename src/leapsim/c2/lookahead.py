@@ -29,7 +29,7 @@ stage on, ``s`` shots left), ``miss_cost`` (``J`` after a miss of that engagemen
 and ``round_price``. Starting ``u`` on ``t`` gains ``S_t (hold_t − (1 − p) miss_ut) − c_u − λ_u``
 (``S_t`` survival of the engagements in flight); the policy starts the set of at most one new
 engagement per threat, within each unit's capacity, of greatest total positive gain (an exact
-assignment, :func:`leapsim.c2.wta._lap.sparse_assignment`). Without those fields (a problem
+assignment, :func:`leapsim.assignment.sparse_assignment`). Without those fields (a problem
 posed from Python) hold and miss costs are the value at risk and prices 0: the myopic
 cost-aware assignment.
 
@@ -44,8 +44,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from leapsim.assignment import sparse_assignment
 from leapsim.c2.allocation import AllocationProblem
-from leapsim.c2.wta._lap import sparse_assignment
 
 
 class Stages(NamedTuple):

@@ -24,13 +24,59 @@ MAX_CUTOFF_M = 1e6
 MAX_ORDER = 20.0
 
 
+COVARIANCE_COLUMNS = {
+    2: ("cov_xx", "cov_xy", "cov_yy"),
+    3: ("cov_xx", "cov_xy", "cov_xz", "cov_yy", "cov_yz", "cov_zz"),
+}
+#: Valid range of a detection covariance entry, m² (a σ of 10^6 m).
+MAX_COVARIANCE_M2 = 1e12
+
+
+def _covariance(path: Path, cols: dict, dim: int, sigma_m: float, k: int):
+    """(K, 3, 3) detection covariances: from the cov_ columns when the file has them (all of
+    the tracked axes' ones, positive definite), else ``sigma_m``² on the diagonal."""
+    import numpy as np
+
+    from leapsim.tables import row_label
+
+    given = [c for c in COVARIANCE_COLUMNS[3] if c in cols]
+    if not given:
+        return np.broadcast_to(np.eye(3) * sigma_m**2, (k, 3, 3)).copy()
+    missing = [c for c in COVARIANCE_COLUMNS[dim] if c not in cols]
+    if missing:
+        raise InputError.at(
+            f"missing column(s) {', '.join(repr(c) for c in missing)}",
+            file=str(path),
+            line=1,
+            field=missing[0],
+            hint=f"{dim}-D covariances need {', '.join(COVARIANCE_COLUMNS[dim])} (m²)",
+        )
+    covariance = np.broadcast_to(np.eye(3), (k, 3, 3)).copy()
+    axes = "xyz"
+    for name in COVARIANCE_COLUMNS[dim]:
+        i, j = axes.index(name[-2]), axes.index(name[-1])
+        covariance[:, i, j] = covariance[:, j, i] = cols[name]
+    eigen = np.linalg.eigvalsh(covariance[:, :dim, :dim]).min(axis=1)
+    bad = np.flatnonzero(~(eigen > 0))
+    if bad.size:
+        raise InputError.at(
+            "the detection's covariance is not positive definite",
+            file=str(path),
+            line=row_label(path, int(bad[0])),
+            field="cov_xx",
+            hint=f"{bad.size} such row(s); give variances > 0 and |cov_xy| < √(cov_xx cov_yy)",
+        )
+    return covariance
+
+
 @app.command("track")
 def track(
     detections: Annotated[
         Path,
         typer.Argument(
             metavar=metavar("detections"),
-            help="CSV/Parquet: time (s), x, y[, z] (m, local ENU)[, sensor].",
+            help="CSV/Parquet: time (s), x, y[, z] (m, local ENU)[, sensor]"
+            "[, cov_xx, cov_xy, … (m²)].",
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Output tracks, CSV or Parquet (by suffix).")],
@@ -43,7 +89,7 @@ def track(
     import numpy as np
 
     from leapsim.sensing.measurements import Detections
-    from leapsim.tables import read_numeric_columns, write_table
+    from leapsim.tables import read_numeric_columns, row_label, write_table
     from leapsim.tracking.config import TrackerConfig
     from leapsim.tracking.tracker import run_tracker
     from leapsim.yaml_files import load_model
@@ -52,12 +98,12 @@ def track(
     cols = read_numeric_columns(
         detections,
         ["time", "x", "y"],
-        ["z", "sensor"],
+        ["z", "sensor", *COVARIANCE_COLUMNS[3]],
         integer=["sensor"],
         nondecreasing="time",
-        max_abs=LIMITS,
+        max_abs={**LIMITS, **dict.fromkeys(COVARIANCE_COLUMNS[3], MAX_COVARIANCE_M2)},
     )
-    dim = cfg.dim or (3 if "z" in cols else 2)
+    dim = cfg.dim if "dim" in cfg.model_fields_set else (3 if "z" in cols else 2)
     if dim == 3 and "z" not in cols:
         raise InputError.at(
             "missing column 'z'",
@@ -71,10 +117,29 @@ def track(
     position[:, 0], position[:, 1] = cols["x"], cols["y"]
     if "z" in cols:
         position[:, 2] = cols["z"]
-    covariance = np.broadcast_to(np.eye(3) * cfg.measurement_sigma_m**2, (k, 3, 3)).copy()
+    covariance = _covariance(detections, cols, dim, cfg.measurement_sigma_m, k)
     sensor = cols.get("sensor", np.zeros(k, np.int64))
+    if k and sensor.min() < 0:
+        row = int(np.argmax(sensor < 0))
+        raise InputError.at(
+            f"sensor id {int(sensor[row])} is negative",
+            file=str(detections),
+            line=row_label(detections, row),
+            field="sensor",
+            hint="sensor ids count from 0",
+        )
+    params = cfg.params(dim)
+    if params.coverage and k and sensor.max() >= len(params.coverage):
+        row = int(np.argmax(sensor >= len(params.coverage)))
+        raise InputError.at(
+            f"sensor {int(sensor[row])} has no coverage entry",
+            file=str(detections),
+            line=row_label(detections, row),
+            field="sensor",
+            hint=f"the tracker config's coverage lists {len(params.coverage)} sensors (ids from 0)",
+        )
     batch = Detections(cols["time"], sensor, position, covariance, np.full(k, -1, np.int64))
-    result = run_tracker(batch, cfg.params(dim))
+    result = run_tracker(batch, params, with_covariance=False)
     n = result.time.size
     state = np.zeros((n, 6))
     state[:, :dim], state[:, 3 : 3 + dim] = result.state[:, :dim], result.state[:, dim:]

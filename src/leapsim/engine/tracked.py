@@ -5,35 +5,33 @@ tracking run as a pre-pass before the engagement loop:
 
 1. **Scans**, one per sensor and engine time step: at ``t = j·Δt`` (``time_step_s``) every sensor
    that completes a scan in ``(t − Δt, t]`` reports one scan taken at ``t`` — detections with
-   Pd, spherical noise and Poisson false alarms (:func:`leapsim.sensing.scan.sample_scan`); a
-   sensor that scans faster than the step reports once per step. Only what can matter for an
-   engagement is simulated: a threat is observed from ``lead_s`` before its first engagement
-   window opens until its last one closes, false alarms are kept inside the fire units' maximum
-   ranges plus :data:`REGION_MARGIN_M`, and steps run only while some threat is observed (a gap
-   ends every track).
+   Pd, spherical noise and Poisson false alarms (:func:`leapsim.sensing.scan.sample_scans`,
+   all scans of the night in one vectorised draw); a sensor that scans faster than the step
+   reports once per step. Only what can matter for an engagement is simulated: a threat is
+   observed from ``lead_s`` before its first engagement window opens until its last one closes,
+   false alarms are kept inside the fire units' maximum ranges plus :data:`REGION_MARGIN_M`, and
+   steps run only while some threat is observed (a gap ends every track).
 2. **Networks**: the nodes of one placement that puts several sensors (an acoustic fence) report
-   through their network's fusion centre, as one sensor: in each scan, plots of different nodes
-   that gate with each other (χ² on ``R_i + R_j``) are merged into one plot, the information-
-   weighted mean ``(Σ R⁻¹)⁻¹ Σ R⁻¹ z`` with covariance ``(Σ R⁻¹)⁻¹`` (by the information form of
-   the Kalman filter, updating with it equals updating with each plot in turn; Bar-Shalom, Li &
-   Kirubarajan, *Estimation with Applications to Tracking and Navigation*, 2001), unless that
-   group holds two plots of one node.
-3. **Tracking**: one :func:`leapsim.tracking.tracker_step` per time step fuses all scans by
-   sequential per-sensor updates (IMM constant velocity, χ² gating, GNN assignment, M-of-N
-   confirmation, deletion after misses). A scan counts as a miss only for tracks within the range
-   at which that sensor detects the raid's typical threat (median RCS and altitude) with
+   through their network's fusion centre, as one sensor
+   (:func:`leapsim.sensing.networks.fuse_networks`, χ² gate :data:`NETWORK_GATE_PROBABILITY`).
+3. **Tracking**: :func:`leapsim.tracking.run_tracker` over each stretch of consecutive steps
+   (the same compiled tracker as ``leapsim track``), one tracker step per time step fusing all
+   scans by sequential per-sensor updates (IMM constant velocity, χ² gating, GNN assignment,
+   M-of-N confirmation, deletion rules). The engine sets the tracker's parameters for the
+   night (:func:`tracker_params`): a scan counts as a miss only for tracks within the range at
+   which that sensor detects the raid's typical threat (median RCS and altitude) with
    single-scan Pd 0.9 — farther out a sensor may still detect, but its silence says little; a
-   network's silence never counts (its nodes' hearing varies too much to deny a track).
-   New tracks start with a velocity spread of half the fastest threat's speed so that fast
-   threats can be initiated. As no sensor denies a track outside every sensor's miss range, the
-   engine also deletes a track whose position uncertainty grows beyond
-   :func:`max_position_sigma_m` (as Stone Soup's ``CovarianceBasedDeleter``) and a tentative
-   track not confirmed within ``confirm_n`` scans of the slowest sensor.
-4. **Truth association**: the tracker does not report which detections updated which track, so
-   at every step each confirmed track is matched to the nearest observed threat when that lies
-   inside the track's χ² gate (:data:`LABEL_GATE_PROBABILITY` of the track's position
-   covariance). A track belongs to the threat it matched most often if it matched some threat at
-   more than half of its confirmed steps; otherwise it is a **false track**.
+   network's silence never counts (its nodes' hearing varies too much to deny a track). New
+   tracks start with a velocity spread of half the fastest threat's speed so that fast threats
+   can be initiated. As no sensor denies a track outside every sensor's miss range, a track also
+   ends when its RMS position σ exceeds :func:`max_position_sigma_m`, and a tentative track that
+   is not confirmed within ``confirm_n`` scans of the slowest sensor.
+4. **Truth association**: the tracker reports which detection started and which updated each
+   track, and every detection carries its origin (the threat, or −1 for a false alarm; for a
+   network's merged plot, the origin of its most informative plot). A track that false alarms
+   made most of is a **false track**; any other belongs to the threat that made most of its
+   detections (in a dense raid a track may take detections of several threats in turn; its
+   error is then measured from that one threat).
 5. **What the loop needs**, per target (real threats first, then false tracks): the steps at which
    a confirmed track of it exists and the 3-D position error of its best track there (CSR arrays
    the compiled loop searches); the first such step replaces detection mode's detection time.
@@ -49,23 +47,20 @@ tracking run as a pre-pass before the engagement loop:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from functools import cached_property
+from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
-from scipy.stats import chi2
+from scipy.special import chdtri
 
 from leapsim.engine.kinematics import Paths, position_at_time
 from leapsim.engine.params import FAMILY_CODE, NightParams
 from leapsim.engine.raid import RaidDraw, engagement_windows
 from leapsim.sensing.detection import coverage_radius_m
 from leapsim.sensing.measurements import Detections
-from leapsim.sensing.scan import sample_scan, scans_due
+from leapsim.sensing.networks import fuse_networks
+from leapsim.sensing.scan import sample_scans
 from leapsim.sensing.sensors import RADAR
-from leapsim.tracking import SensorCoverage, TrackerParams, TrackState, kalman, tracker_step
+from leapsim.tracking import SensorCoverage, TrackerParams, run_tracker
 
 #: A threat is observed from this long (s) before its first engagement window opens, or
 #: :data:`LEAD_SCANS` scans of the slowest sensor if that is longer: enough for M-of-N
@@ -74,9 +69,6 @@ MIN_LEAD_S = 60.0
 LEAD_SCANS = 6
 #: False alarms farther than this beyond every fire unit's maximum range are dropped (m).
 REGION_MARGIN_M = 5000.0
-#: Probability mass of the χ² gate (3 dof, track position covariance) that matches a confirmed
-#: track to a threat at one step.
-LABEL_GATE_PROBABILITY = 0.9999
 #: Probability mass of the χ² gate (3 dof, ``R_i + R_j``) within which plots of two nodes of a
 #: network are taken to be of one object.
 NETWORK_GATE_PROBABILITY = 0.99
@@ -92,18 +84,9 @@ DRONE = FAMILY_CODE["drone"]
 
 
 @dataclass(frozen=True)
-class _EngineTrackerParams(TrackerParams):
-    """Tracker settings with the χ² gate computed once (the library evaluates the quantile on
-    every association, about a fifth of the tracker's time with many sensors)."""
-
-    @cached_property
-    def gate_threshold(self) -> float:
-        return float(chi2.ppf(self.gate_probability, self.dim))
-
-
-@dataclass(frozen=True)
 class TrackPicture:
-    """What the fire control holds, per target (N real threats, then F false tracks)."""
+    """What the fire control holds, per target (N real threats, then F false tracks); the loop
+    reads a target's error at a time with :func:`leapsim.engine.epoch_kernel.held_error`."""
 
     held_ptr: np.ndarray  # (N + F + 1,) int64: target k's entries are [held_ptr[k], held_ptr[k+1])
     held_s: np.ndarray  # step times at which a confirmed track of the target exists, sorted
@@ -113,31 +96,44 @@ class TrackPicture:
     n_false: int
     confirmed_tracks: int  # distinct confirmed tracks of the night, real and false
 
-    def error_at(self, target: int, t: float) -> float:
-        """Position error of ``target``'s best track at time ``t``; inf when none holds it."""
-        a, b = self.held_ptr[target], self.held_ptr[target + 1]
-        i = a + np.searchsorted(self.held_s[a:b], t + 0.5 * self.step_s, side="right") - 1
-        if i < a or self.held_s[i] <= t - 0.5 * self.step_s:
-            return float("inf")
-        return float(self.error_m[i])
+
+@dataclass(frozen=True)
+class NightScans:
+    """The night's scans as the tracker sees them: detections (networks fused, far false alarms
+    dropped) sorted by time and sensor, and the step times, one stretch of consecutive steps
+    per entry of ``stretches`` (the tracker starts afresh on each)."""
+
+    detections: Detections
+    step_s: np.ndarray  # (J,) step times
+    stretches: list[np.ndarray]  # step times of each stretch of consecutive steps
 
 
 def tracker_params(params: NightParams, raid: RaidDraw) -> TrackerParams:
     """The tracker settings the engine uses for a night (library defaults otherwise)."""
     fastest = float(params.threat_types.speed_mps.max(initial=0.0))
-    return _EngineTrackerParams(
+    speed_sigma = max(MIN_INITIAL_SPEED_SIGMA_MPS, INITIAL_SPEED_FRACTION * fastest)
+    slowest = max(params.time_step_s, float(params.sensors.scan_period_s.max(initial=0.0)))
+    defaults = TrackerParams()
+    antenna = params.sensors.antenna_position
+    reach = miss_range_m(params, raid)
+    return TrackerParams(
         dim=3,
-        initial_speed_sigma_mps=max(MIN_INITIAL_SPEED_SIGMA_MPS, INITIAL_SPEED_FRACTION * fastest),
-        coverage=SensorCoverage(params.sensors.antenna_position, miss_range_m(params, raid)),
+        initial_speed_sigma_mps=speed_sigma,
+        max_position_sigma_m=max_position_sigma_m(params, speed_sigma),
+        max_tentative_age_s=defaults.confirm_n * slowest,
+        coverage=tuple(
+            SensorCoverage(position_m=tuple(a), miss_range_m=float(r))
+            for a, r in zip(antenna.tolist(), reach.tolist(), strict=True)
+        ),
     )
 
 
-def max_position_sigma_m(params: NightParams, tparams: TrackerParams) -> float:
+def max_position_sigma_m(params: NightParams, initial_speed_sigma_mps: float) -> float:
     """RMS position σ (m) beyond which a track is deleted: :data:`MIN_DELETE_SIGMA_M`, or twice
     the spread a new track's velocity σ adds over the slowest scan period (so a new track
     survives until that sensor scans again)."""
     slowest = float(params.sensors.scan_period_s.max(initial=0.0))
-    return max(MIN_DELETE_SIGMA_M, 2.0 * tparams.initial_speed_sigma_mps * slowest)
+    return max(MIN_DELETE_SIGMA_M, 2.0 * initial_speed_sigma_mps * slowest)
 
 
 def miss_range_m(params: NightParams, raid: RaidDraw) -> np.ndarray:
@@ -152,16 +148,16 @@ def miss_range_m(params: NightParams, raid: RaidDraw) -> np.ndarray:
     scale = np.where(sensors.kind == RADAR, (rcs / sensors.reference_rcs_m2) ** 0.25, 1.0)
     reach = sensors.detection_range_m * scale
     reach = np.minimum(reach, coverage_radius_m(sensors, float(np.median(raid.paths.altitude_m))))
-    return np.where(network_ids(params)[1], 0.0, reach)
+    return np.where(network_ids(params) >= 0, 0.0, reach)
 
 
-def network_ids(params: NightParams) -> tuple[np.ndarray, np.ndarray]:
-    """(S,) the sensor id the tracker sees — a network's nodes share their first node's index —
-    and (S,) whether the sensor is a node of a network (a placement of several sensors)."""
+def network_ids(params: NightParams) -> np.ndarray:
+    """(S,) the sensor id a network node reports under (its placement's first node's index),
+    −1 for a sensor that is no node of a network (a placement of several sensors)."""
     _, first, inverse, counts = np.unique(
         params.sensor_placement, return_index=True, return_inverse=True, return_counts=True
     )
-    return first[inverse].astype(np.int64), counts[inverse] > 1
+    return np.where(counts[inverse] > 1, first[inverse], -1).astype(np.int64)
 
 
 def track_night(
@@ -169,11 +165,9 @@ def track_night(
 ) -> tuple[RaidDraw, TrackPicture]:
     """Scan and track one night's threats; return the raid with false tracks appended and the
     picture the loop engages from (see the module docstring for the model)."""
-    dt = params.time_step_s
-    start, end = _observation_windows(params, raid)
-    steps = _step_indices(start, end, dt, params.duration_s)
-    rows = _run_tracker(params, raid, start, end, steps, rng)
-    return _picture(params, raid, rows, dt)
+    scans = scan_night(params, raid, rng)
+    rows, n_tracks = _track(params, raid, scans)
+    return _picture(params, raid, rows, n_tracks, params.time_step_s)
 
 
 def _observation_windows(params: NightParams, raid: RaidDraw) -> tuple[np.ndarray, np.ndarray]:
@@ -209,196 +203,123 @@ def _in_region(params: NightParams, position: np.ndarray) -> np.ndarray:
     return (np.einsum("kuj,kuj->ku", offset, offset) <= reach[None, :] ** 2).any(axis=1)
 
 
-def _run_tracker(
-    params: NightParams,
-    raid: RaidDraw,
-    start: np.ndarray,
-    end: np.ndarray,
-    steps: np.ndarray,
-    rng: np.random.Generator,
-) -> dict[str, np.ndarray]:
-    """Scan and track step by step; return one row per (step, confirmed track): ``time``,
-    ``track`` id, estimated ``position`` (R, 3) and the threat it matches then (``label``, −1)."""
-    sensors, paths, dt = params.sensors, raid.paths, params.time_step_s
+def scan_night(params: NightParams, raid: RaidDraw, rng: np.random.Generator) -> NightScans:
+    """Every scan of the night (see the module docstring, steps 1 and 2)."""
+    sensors, dt = params.sensors, params.time_step_s
+    start, end = _observation_windows(params, raid)
+    steps = _step_indices(start, end, dt, params.duration_s)
+    times = steps * dt
+    # (step, threat) pairs of the threats observed at each step, by step then threat
+    first = np.searchsorted(times, start, side="left")
+    last = np.searchsorted(times, end, side="right")
+    count = np.maximum(last - first, 0)
+    threat = np.repeat(np.arange(raid.n), count)
+    step = np.repeat(first - np.cumsum(count) + count, count) + np.arange(count.sum())
+    order = np.lexsort((threat, step))
+    step, threat = step[order], threat[order]
+    ptr = np.searchsorted(step, np.arange(times.size + 1))
+    position = position_at_time(raid.paths, threat, times[step])
+    period = sensors.scan_period_s
+    due = np.floor(times[:, None] / period + 1e-9) > np.floor((times[:, None] - dt) / period + 1e-9)
+    rcs = params.threat_types.rcs_m2[raid.type[threat]]
+    detections = sample_scans(sensors, times, due, ptr, position, rcs, threat, rng)
+    keep = detections.target >= 0
+    if not keep.all():
+        keep[~keep] = _in_region(params, detections.position[~keep])
+        detections = detections.select(keep)
+    network = network_ids(params)
+    if np.any(network >= 0):
+        gate = float(chdtri(3, 1.0 - NETWORK_GATE_PROBABILITY))
+        detections = fuse_networks(detections, network, gate)
+    breaks = np.flatnonzero(np.diff(steps) != 1) + 1
+    return NightScans(detections, times, np.split(times, breaks) if times.size else [])
+
+
+def _track(
+    params: NightParams, raid: RaidDraw, scans: NightScans
+) -> tuple[dict[str, np.ndarray], int]:
+    """Track each stretch of steps afresh; return one row per (step, confirmed track):
+    ``time``, ``track`` id (unique over the night), estimated ``position`` (R, 3) and the
+    ``owner`` threat of its track (−1: a false track); and the number of tracks started."""
     tparams = tracker_params(params, raid)
-    max_variance = 3.0 * max_position_sigma_m(params, tparams) ** 2
-    slowest = max(dt, float(sensors.scan_period_s.max(initial=0.0)))
-    max_tentative_age = tparams.confirm_n * slowest
-    birth = np.zeros(1024)  # birth time by track id
-    gate = float(chi2.ppf(LABEL_GATE_PROBABILITY, 3))
-    network_gate = float(chi2.ppf(NETWORK_GATE_PROBABILITY, 3))
-    node_id, networked = network_ids(params)
-    rcs = params.threat_types.rcs_m2[raid.type]
-    out: dict[str, list[np.ndarray]] = {"time": [], "track": [], "position": [], "label": []}
-    state = TrackState.empty(tparams)
-    born = 0
-    previous = -2
-    for j in steps.tolist():
-        t = j * dt
-        if j != previous + 1:  # nothing observed in between: every track has ended
-            state = replace(TrackState.empty(tparams, time=t - dt), next_id=state.next_id)
-        previous = j
-        observed = np.flatnonzero((start <= t) & (t <= end))
-        truth = position_at_time(paths, observed, t)
-        due = scans_due(sensors, t - dt, t)
-        detections = Detections.empty()
-        if due.any():
-            detections = sample_scan(sensors, t, truth, rcs[observed], rng, active=due)
-            keep = detections.target >= 0
-            if not keep.all():
-                keep |= _in_region(params, detections.position)
-                detections = detections.select(keep)
-            if networked[detections.sensor].any():
-                detections = _fuse_networks(detections, node_id, networked, network_gate)
-        state = tracker_step(state, detections, tparams, time=t)
-        mean, cov = state.estimate()
-        if state.next_id > birth.size:
-            birth = np.concatenate([birth, np.zeros(max(birth.size, state.next_id - birth.size))])
-        birth[born : state.next_id] = t
-        born = state.next_id
-        lost = np.trace(cov[:, :3, :3], axis1=1, axis2=2) > max_variance
-        lost |= ~state.confirmed & (t - birth[state.track_id] >= max_tentative_age)
-        if lost.any():
-            state, mean, cov = _drop(state, lost), mean[~lost], cov[~lost]
-        confirmed = np.flatnonzero(state.confirmed)
-        if confirmed.size == 0:
-            continue
-        position = mean[confirmed, :3]
-        label = np.full(confirmed.size, -1, np.int64)
-        if observed.size:
-            _, nearest = cKDTree(truth).query(position)
-            error = position - truth[nearest]
-            d2 = np.einsum(
-                "ti,ti->t", error, np.linalg.solve(cov[confirmed, :3, :3], error[..., None])[..., 0]
-            )
-            label = np.where(d2 <= gate, observed[nearest], -1)
-        out["time"].append(np.full(confirmed.size, t))
-        out["track"].append(state.track_id[confirmed])
-        out["position"].append(position)
-        out["label"].append(label)
-    if not out["time"]:
-        return {
-            "time": np.zeros(0),
-            "track": np.zeros(0, np.int64),
-            "position": np.zeros((0, 3)),
-            "label": np.zeros(0, np.int64),
-        }
-    return {k: np.concatenate(v) for k, v in out.items()}
+    dets = scans.detections
+    parts: dict[str, list[np.ndarray]] = {"time": [], "track": [], "position": [], "owner": []}
+    offset = 0
+    for times in scans.stretches:
+        a = int(np.searchsorted(dets.time, times[0], side="left"))
+        b = int(np.searchsorted(dets.time, times[-1], side="right"))
+        stretch = dets.select(slice(a, b))
+        table = run_tracker(stretch, tparams, times, with_covariance=False)
+        assoc = table.associations
+        owner = track_owners(table.n_started, assoc.track_id, stretch.target[assoc.detection])
+        parts["time"].append(table.time)
+        parts["track"].append(table.track_id + offset)
+        parts["position"].append(table.state[:, :3])
+        parts["owner"].append(owner[table.track_id])
+        offset += table.n_started
+    if not parts["time"]:
+        empty = {"time": np.zeros(0), "track": np.zeros(0, np.int64),
+                 "position": np.zeros((0, 3)), "owner": np.zeros(0, np.int64)}  # fmt: skip
+        return empty, offset
+    return {k: np.concatenate(v) for k, v in parts.items()}, offset
 
 
-def _fuse_networks(
-    detections: Detections, node_id: np.ndarray, networked: np.ndarray, gate: float
-) -> Detections:
-    """One scan's detections with each network's plots under the network's id, plots of
-    different nodes that gate with each other merged (see the module docstring)."""
-    net = networked[detections.sensor]
-    alone, rows = detections.select(~net), np.flatnonzero(net)
-    node = detections.sensor[rows]
-    network = node_id[node]
-    z, r = detections.position[rows], detections.covariance[rows]
-    m = rows.size
-    radius = np.sqrt(2.0 * gate * np.trace(r, axis1=1, axis2=2).max())
-    i, j = cKDTree(z).query_pairs(radius, output_type="ndarray").T
-    ok = (network[i] == network[j]) & (node[i] != node[j])
-    i, j = i[ok], j[ok]
-    nu = z[i] - z[j]
-    d2 = np.einsum("pi,pi->p", nu, np.linalg.solve(r[i] + r[j], nu[..., None])[..., 0])
-    ok = d2 <= gate
-    if not ok.any():
-        return Detections.concatenate([alone, replace(detections.select(rows), sensor=network)])
-    _, group = connected_components(
-        coo_matrix((np.ones(int(ok.sum())), (i[ok], j[ok])), shape=(m, m)), directed=False
-    )
-    # a group holding two plots of one node is two objects at least: its plots stay apart
-    size = np.bincount(group, minlength=m)
-    nodes = np.bincount(np.unique(np.column_stack([group, node]), axis=0)[:, 0], minlength=m)
-    merged = ((size > 1) & (nodes == size))[group]
-    fused, slot = np.unique(group[merged], return_inverse=True)
-    info = np.linalg.inv(r[merged])
-    info_sum = np.zeros((fused.size, 3, 3))
-    info_z = np.zeros((fused.size, 3))
-    np.add.at(info_sum, slot, info)
-    np.add.at(info_z, slot, np.einsum("kij,kj->ki", info, z[merged]))
-    cov = np.linalg.inv(info_sum)
-    first = np.zeros(fused.size, np.int64)
-    first[slot[::-1]] = np.flatnonzero(merged)[::-1]
-    single = ~merged
-    return Detections(
-        time=np.full(len(alone) + int(single.sum()) + fused.size, detections.time[0]),
-        sensor=np.concatenate([alone.sensor, network[single], network[first]]),
-        position=np.concatenate([alone.position, z[single], np.einsum("kij,kj->ki", cov, info_z)]),
-        covariance=np.concatenate([alone.covariance, r[single], kalman.symmetrise(cov)]),
-        target=np.concatenate(  # a merged plot's source is unknown (−1)
-            [alone.target, detections.target[rows][single], np.full(fused.size, -1)]
-        ),
-    )
-
-
-def _drop(state: TrackState, lost: np.ndarray) -> TrackState:
-    """``state`` without the tracks flagged in ``lost``."""
-    keep = ~lost
-    return TrackState(
-        time=state.time,
-        x=state.x[keep],
-        p=state.p[keep],
-        mu=state.mu[keep],
-        track_id=state.track_id[keep],
-        history=state.history[keep],
-        opportunities=state.opportunities[keep],
-        misses=state.misses[keep],
-        confirmed=state.confirmed[keep],
-        next_id=state.next_id,
-    )
-
-
-def _track_owners(track: np.ndarray, label: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the index of its track among the sorted unique ids, and the threat that track
-    belongs to (its most frequent match if it matched at more than half of its rows; else −1)."""
-    ids, row_track = np.unique(track, return_inverse=True)
-    n_rows = np.bincount(row_track, minlength=ids.size)
-    matched = label >= 0
-    owner = np.full(ids.size, -1, np.int64)
-    if matched.any():
-        pairs, counts = np.unique(
-            np.column_stack([row_track[matched], label[matched]]), axis=0, return_counts=True
-        )
-        # per track, the most frequent label (ties: the lowest threat index)
-        order = np.lexsort((pairs[:, 1], -counts, pairs[:, 0]))
-        first = order[np.r_[True, np.diff(pairs[order, 0]) != 0]]
-        owner[pairs[first, 0]] = pairs[first, 1]
-        owner[np.bincount(row_track, weights=matched, minlength=ids.size) * 2 <= n_rows] = -1
-    return row_track, owner
+def track_owners(n_tracks: int, track: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    """(n_tracks,) the threat each track belongs to, from ``track`` and ``origin`` per
+    association (the detection that started it and every update; origin −1 for a false alarm
+    or unknown): −1 (a false track) when false alarms made most of its detections, else the
+    threat that made most of them (ties: the lowest index)."""
+    detections = np.bincount(track, minlength=n_tracks)
+    real = origin >= 0
+    owner = np.full(n_tracks, -1, np.int64)
+    if not real.any():
+        return owner
+    span = int(origin.max()) + 1
+    pairs, counts = np.unique(track[real] * span + origin[real], return_counts=True)
+    tracks = pairs // span
+    by_count = np.lexsort((pairs % span, -counts, tracks))  # per track, most frequent first
+    first = by_count[np.r_[True, np.diff(tracks[by_count]) != 0]]
+    owner[tracks[first]] = pairs[first] % span
+    owner[np.bincount(track[real], minlength=n_tracks) * 2 <= detections] = -1
+    return owner
 
 
 def _picture(
-    params: NightParams, raid: RaidDraw, rows: dict[str, np.ndarray], dt: float
+    params: NightParams, raid: RaidDraw, rows: dict[str, np.ndarray], n_tracks: int, dt: float
 ) -> tuple[RaidDraw, TrackPicture]:
-    """Turn the tracker's rows into the held steps and errors per target, and the raid with
-    the false tracks appended."""
+    """Turn the tracker's rows (track ids 0 … ``n_tracks`` − 1) into the held steps and errors
+    per target, and the raid with the false tracks appended."""
     n = raid.n
-    row_track, owner = _track_owners(rows["track"], rows["label"])
-    row_owner = owner[row_track]
+    row_track, row_owner = rows["track"], rows["owner"]
+    confirmed = np.zeros(n_tracks, bool)
+    confirmed[row_track] = True
+    owner = np.full(n_tracks, -1, np.int64)
+    owner[row_track] = row_owner
     real = row_owner >= 0
     k, t = row_owner[real], rows["time"][real]
     error = np.linalg.norm(rows["position"][real] - position_at_time(raid.paths, k, t), axis=1)
 
-    false_tracks = np.flatnonzero(owner < 0)
-    fit = _fit_false_tracks(rows, row_track, false_tracks, dt)
-    rows_false = np.isin(row_track, false_tracks)
-    false_index = np.searchsorted(false_tracks, row_track[rows_false])
-    target = np.concatenate([k, n + false_index])
+    false_tracks = np.flatnonzero(confirmed & (owner < 0))
+    fit = _fit_false_tracks(rows, false_tracks, dt)
+    rank = np.full(n_tracks, -1, np.int64)
+    rank[false_tracks] = np.arange(false_tracks.size)
+    rows_false = rank[row_track] >= 0
+    target = np.concatenate([k, n + rank[row_track[rows_false]]])
     time = np.concatenate([t, rows["time"][rows_false]])
-    err = np.concatenate([error, np.zeros(false_index.size)])
-    # one entry per (target, step): the best track's error
-    order = np.lexsort((err, time, target))
+    err = np.concatenate([error, np.zeros(int(rows_false.sum()))])
+    # one entry per (target, step): the best track's error (rows come in time order)
+    order = np.argsort(target, kind="stable")
     target, time, err = target[order], time[order], err[order]
-    first = np.r_[True, (np.diff(target) != 0) | (np.diff(time) != 0)][: target.size]
-    target, time, err = target[first], time[first], err[first]
+    boundary = np.ones(target.size, bool)
+    boundary[1:] = (np.diff(target) != 0) | (np.diff(time) != 0)
+    start = np.flatnonzero(boundary)
+    err = np.minimum.reduceat(err, start) if start.size else err
+    target, time = target[start], time[start]
     n_targets = n + false_tracks.size
     ptr = np.zeros(n_targets + 1, np.int64)
     ptr[1:] = np.cumsum(np.bincount(target, minlength=n_targets))
     first_held = np.full(n_targets, np.inf)
-    np.minimum.at(first_held, target, time)
+    first_held[target[::-1]] = time[::-1]
     picture = TrackPicture(
         held_ptr=ptr,
         held_s=time,
@@ -406,13 +327,13 @@ def _picture(
         first_held_s=first_held,
         step_s=dt,
         n_false=int(false_tracks.size),
-        confirmed_tracks=int(owner.size),
+        confirmed_tracks=int(confirmed.sum()),
     )
     return _append_false_tracks(params, raid, *fit), picture
 
 
 def _fit_false_tracks(
-    rows: dict[str, np.ndarray], row_track: np.ndarray, false_tracks: np.ndarray, dt: float
+    rows: dict[str, np.ndarray], false_tracks: np.ndarray, dt: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Least-squares constant-velocity fit of each false track's estimates.
 
@@ -422,8 +343,8 @@ def _fit_false_tracks(
     f = false_tracks.size
     if f == 0:
         return np.zeros(0), np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3))
-    sel = np.isin(row_track, false_tracks)
-    g = np.searchsorted(false_tracks, row_track[sel])
+    sel = np.isin(rows["track"], false_tracks)
+    g = np.searchsorted(false_tracks, rows["track"][sel])
     t, p = rows["time"][sel], rows["position"][sel]
     count = np.bincount(g, minlength=f).astype(float)
     t_mean = np.bincount(g, weights=t, minlength=f) / np.maximum(count, 1.0)

@@ -9,10 +9,12 @@ Wiley 2001, §10.4.3).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
+from numba import njit
 
 
 @dataclass(frozen=True)
@@ -52,16 +54,15 @@ class Detections:
 
 
 def to_spherical(delta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Range, azimuth (from north, clockwise) and elevation of ENU offsets ``delta`` (..., 3)."""
-    e, n, u = delta[..., 0], delta[..., 1], delta[..., 2]
-    ground = np.hypot(e, n)
-    return np.hypot(ground, u), np.arctan2(e, n), np.arctan2(u, ground)
+    """Range, azimuth (from north, clockwise) and elevation of ENU offsets ``delta`` (K, 3)."""
+    return _to_spherical(np.ascontiguousarray(delta, np.float64))
 
 
 def from_spherical(rng_m: np.ndarray, az: np.ndarray, el: np.ndarray) -> np.ndarray:
-    """ENU offsets (..., 3) of range/azimuth/elevation."""
-    ground = rng_m * np.cos(el)
-    return np.stack([ground * np.sin(az), ground * np.cos(az), rng_m * np.sin(el)], axis=-1)
+    """ENU offsets (K, 3) of range/azimuth/elevation (K,)."""
+    out = np.empty((np.size(rng_m), 3))
+    _spherical_to_enu(*_columns(rng_m, az, el), out, None)
+    return out
 
 
 def spherical_covariance(
@@ -72,15 +73,10 @@ def spherical_covariance(
     sigma_az: np.ndarray,
     sigma_el: np.ndarray,
 ) -> np.ndarray:
-    """(..., 3, 3) ENU covariance of a spherical measurement, linearised at (r, az, el)."""
-    ca, sa, ce, se = np.cos(az), np.sin(az), np.cos(el), np.sin(el)
-    jac = np.empty((*np.shape(rng_m), 3, 3))
-    jac[..., 0, 0], jac[..., 0, 1], jac[..., 0, 2] = ce * sa, rng_m * ce * ca, -rng_m * se * sa
-    jac[..., 1, 0], jac[..., 1, 1], jac[..., 1, 2] = ce * ca, -rng_m * ce * sa, -rng_m * se * ca
-    jac[..., 2, 0], jac[..., 2, 1], jac[..., 2, 2] = se, 0.0, rng_m * ce
-    var = np.stack([sigma_r**2, sigma_az**2, sigma_el**2], axis=-1)
-    cov = np.einsum("...ij,...j,...kj->...ik", jac, var, jac)
-    return 0.5 * (cov + np.swapaxes(cov, -1, -2))
+    """(K, 3, 3) ENU covariance of spherical measurements (K,), linearised at (r, az, el)."""
+    out = np.empty((np.size(rng_m), 3, 3))
+    _spherical_to_enu(*_columns(rng_m, az, el, sigma_r, sigma_az, sigma_el), None, out)
+    return out
 
 
 def noisy_measurement(
@@ -99,6 +95,60 @@ def noisy_measurement(
     r_m = np.abs(r + sigma_r * rng.standard_normal(k))
     az_m = az + sigma_az * rng.standard_normal(k)
     el_m = el + sigma_el * rng.standard_normal(k)
-    return from_spherical(r_m, az_m, el_m), spherical_covariance(
-        r_m, az_m, el_m, sigma_r, sigma_az, sigma_el
-    )
+    position, covariance = np.empty((k, 3)), np.empty((k, 3, 3))
+    _spherical_to_enu(*_columns(r_m, az_m, el_m, sigma_r, sigma_az, sigma_el), position,
+                      covariance)  # fmt: skip
+    return position, covariance
+
+
+def _columns(*arrays: np.ndarray | float) -> tuple[np.ndarray, ...]:
+    """Equal-length float64 (K,) arrays (scalars broadcast), padded with σ = 0 to six."""
+    size = max(np.size(a) for a in arrays)
+    out = [np.ascontiguousarray(np.broadcast_to(np.asarray(a, np.float64), size)) for a in arrays]
+    return (*out, *[np.zeros(size)] * (6 - len(out)))
+
+
+@njit(cache=True)
+def _to_spherical(delta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    k = delta.shape[0]
+    r, az, el = np.empty(k), np.empty(k), np.empty(k)
+    for i in range(k):
+        e, n, u = delta[i, 0], delta[i, 1], delta[i, 2]
+        ground = math.hypot(e, n)
+        r[i] = math.hypot(ground, u)
+        az[i] = math.atan2(e, n)
+        el[i] = math.atan2(u, ground)
+    return r, az, el
+
+
+@njit(cache=True)
+def _spherical_to_enu(
+    rng_m: np.ndarray,
+    az: np.ndarray,
+    el: np.ndarray,
+    sigma_r: np.ndarray,
+    sigma_az: np.ndarray,
+    sigma_el: np.ndarray,
+    position: np.ndarray | None,
+    covariance: np.ndarray | None,
+) -> None:
+    """ENU position of each measurement and/or its covariance ``J diag(σ²) Jᵀ``, J the Jacobian
+    of (r, az, el) → (east, north, up) at the measurement."""
+    for i in range(rng_m.size):
+        ca, sa = math.cos(az[i]), math.sin(az[i])
+        ce, se = math.cos(el[i]), math.sin(el[i])
+        r = rng_m[i]
+        if position is not None:
+            position[i, 0] = r * ce * sa
+            position[i, 1] = r * ce * ca
+            position[i, 2] = r * se
+        if covariance is not None:
+            # columns of J, each scaled by its σ
+            j_r = (ce * sa * sigma_r[i], ce * ca * sigma_r[i], se * sigma_r[i])
+            j_az = (r * ce * ca * sigma_az[i], -r * ce * sa * sigma_az[i], 0.0)
+            j_el = (-r * se * sa * sigma_el[i], -r * se * ca * sigma_el[i], r * ce * sigma_el[i])
+            for a in range(3):
+                for b in range(a, 3):
+                    v = j_r[a] * j_r[b] + j_az[a] * j_az[b] + j_el[a] * j_el[b]
+                    covariance[i, a, b] = v
+                    covariance[i, b, a] = v

@@ -1,13 +1,14 @@
-"""One scan of every sensor against every target, vectorised over sensors × targets.
+"""Sensor scans, vectorised over sensors × targets and over many scans.
 
-:func:`detection_probability` gives the (S, N) single-scan Pd; :func:`sample_scan` draws the
-detections (targets and Poisson false alarms) of the sensors that scan now; :func:`scans_due`
-says which sensors complete a scan in a time step.
-"""
+:func:`detection_probability` gives the (S, N) single-scan Pd; :func:`sample_scans` draws the
+detections (targets and Poisson false alarms) of many scans at once, :func:`sample_scan` those
+of the sensors that scan now; :func:`scans_due` says which sensors complete a scan in a time
+step."""
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from leapsim.sensing.measurements import (
     Detections,
@@ -76,29 +77,72 @@ def sample_scan(
     rng: np.random.Generator,
     active: np.ndarray | None = None,
 ) -> Detections:
-    """Detections of one scan by the ``active`` sensors (bool mask, default all) at ``time``.
-
-    Each target is detected independently with its :func:`detection_probability` and measured
-    with the spherical noise model; each sensor adds Poisson(``false_alarms_per_scan``) false
-    alarms uniform over its coverage. Rows are ordered by sensor, targets before false alarms.
-    """
-    idx = np.arange(len(sensors)) if active is None else np.flatnonzero(active)
-    sub = sensors.subset(idx)
+    """Detections of one scan by the ``active`` sensors (bool mask, default all) at ``time``:
+    :func:`sample_scans` with one scan time (``target`` indexes ``target_position``)."""
     target_position = np.asarray(target_position, dtype=np.float64).reshape(-1, 3)
-    pd = detection_probability(sub, target_position, target_rcs_m2)
-    hit_s, hit_t = np.nonzero(rng.random(pd.shape) < pd)
-    antenna = sub.antenna_position
-    offset, cov = noisy_measurement(
-        target_position[hit_t] - antenna[hit_s],
-        sub.range_sigma_m[hit_s],
-        sub.azimuth_sigma_rad[hit_s],
-        sub.elevation_sigma_rad[hit_s],
+    n = target_position.shape[0]
+    due = np.ones((1, len(sensors)), bool) if active is None else np.asarray(active)[None, :]
+    return sample_scans(
+        sensors,
+        np.array([float(time)]),
+        due,
+        np.array([0, n]),
+        target_position,
+        np.asarray(target_rcs_m2, dtype=np.float64).reshape(n),
+        np.arange(n),
         rng,
     )
-    n_fa = rng.poisson(sub.false_alarms_per_scan)
-    fa_s = np.repeat(np.arange(len(sub)), n_fa)
+
+
+def sample_scans(
+    sensors: SensorArrays,
+    times: np.ndarray,
+    due: np.ndarray,
+    target_ptr: np.ndarray,
+    target_position: np.ndarray,
+    target_rcs_m2: np.ndarray,
+    target_id: np.ndarray,
+    rng: np.random.Generator,
+) -> Detections:
+    """Detections of many scans at once: at each of J ``times`` every sensor with ``due`` (J, S)
+    scans the targets of that time, entries ``[target_ptr[j], target_ptr[j + 1])`` of
+    ``target_position`` (E, 3), ``target_rcs_m2`` (E,) and ``target_id`` (E,).
+
+    Each target is detected independently with its :func:`detection_probability` and measured
+    with the spherical noise model; each scan adds Poisson(``false_alarms_per_scan``) false
+    alarms uniform over the sensor's coverage. Rows are ordered by time and sensor, targets
+    (by entry) before false alarms; a detection's ``target`` is its ``target_id``, −1 for a
+    false alarm.
+    """
+    times = np.asarray(times, dtype=np.float64)
+    due = np.asarray(due, dtype=bool)
+    antenna = sensors.antenna_position
+    scan_j, pair_s, pair_e = _pairs_in_range(
+        due, np.asarray(target_ptr, np.int64), target_position, antenna, sensors.max_range_m
+    )
+    pd = np.zeros(pair_e.size)
+    by_sensor = np.argsort(pair_s, kind="stable")
+    bounds = np.searchsorted(pair_s[by_sensor], np.arange(len(sensors) + 1))
+    for s in np.flatnonzero(np.diff(bounds)):
+        rows = by_sensor[bounds[s] : bounds[s + 1]]
+        e = pair_e[rows]
+        pd[rows] = detection_probability(
+            sensors.subset(np.array([s])), target_position[e], target_rcs_m2[e]
+        )[0]
+    hit = np.flatnonzero(rng.random(pd.size) < pd)
+    hit_j, hit_s, hit_e = scan_j[hit], pair_s[hit], pair_e[hit]
+    offset, cov = noisy_measurement(
+        target_position[hit_e] - antenna[hit_s],
+        sensors.range_sigma_m[hit_s],
+        sensors.azimuth_sigma_rad[hit_s],
+        sensors.elevation_sigma_rad[hit_s],
+        rng,
+    )
+    scan_of, sensor_of = np.nonzero(due)
+    n_fa = rng.poisson(sensors.false_alarms_per_scan[sensor_of])
+    fa_j, fa_s = np.repeat(scan_of, n_fa), np.repeat(sensor_of, n_fa)
     k = fa_s.size
-    ground = sub.max_range_m[fa_s] * np.sqrt(rng.random(k))
+    ground = sensors.max_range_m[fa_s] * np.sqrt(rng.random(k))
     az = rng.uniform(0.0, 2.0 * np.pi, k)
     el = rng.uniform(0.0, FALSE_ALARM_MAX_ELEVATION_RAD, k)
     fa_range = ground / np.cos(el)
@@ -107,16 +151,81 @@ def sample_scan(
         fa_range,
         az,
         el,
-        sub.range_sigma_m[fa_s],
-        sub.azimuth_sigma_rad[fa_s],
-        sub.elevation_sigma_rad[fa_s],
+        sensors.range_sigma_m[fa_s],
+        sensors.azimuth_sigma_rad[fa_s],
+        sensors.elevation_sigma_rad[fa_s],
     )
-    sensor_local = np.concatenate([hit_s, fa_s])
-    order = np.argsort(sensor_local, kind="stable")
-    return Detections(
-        time=np.full(sensor_local.size, float(time)),
-        sensor=idx[sensor_local][order].astype(np.int64),
-        position=(np.concatenate([offset, fa_offset]) + antenna[sensor_local])[order],
-        covariance=np.concatenate([cov, fa_cov])[order],
-        target=np.concatenate([hit_t, np.full(k, -1)]).astype(np.int64)[order],
-    )
+    # merge the two (scan, sensor)-sorted lists, each scan's targets before its false alarms
+    n_sensors = len(sensors)
+    hit_key, fa_key = hit_j * n_sensors + hit_s, fa_j * n_sensors + fa_s
+    hit_at = np.arange(hit.size) + np.searchsorted(fa_key, hit_key, side="left")
+    fa_at = np.arange(k) + np.searchsorted(hit_key, fa_key, side="right")
+    total = hit.size + k
+    sensor = np.empty(total, np.int64)
+    position = np.empty((total, 3))
+    covariance = np.empty((total, 3, 3))
+    target = np.empty(total, np.int64)
+    time = np.empty(total)
+    sensor[hit_at], sensor[fa_at] = hit_s, fa_s
+    position[hit_at] = offset + antenna[hit_s]
+    position[fa_at] = fa_offset + antenna[fa_s]
+    covariance[hit_at], covariance[fa_at] = cov, fa_cov
+    target[hit_at], target[fa_at] = np.asarray(target_id, np.int64)[hit_e], -1
+    time[hit_at], time[fa_at] = times[hit_j], times[fa_j]
+    return Detections(time, sensor, position, covariance, target)
+
+
+@njit(cache=True)
+def _pairs_in_range(
+    due: np.ndarray,
+    target_ptr: np.ndarray,
+    target_position: np.ndarray,
+    antenna: np.ndarray,
+    max_range_m: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(scan, sensor, target entry) of every due scan and target within the sensor's
+    instrumented range (slant), ordered by scan and sensor (then by the target's east
+    coordinate): the only pairs with Pd > 0."""
+    n_scans, n_sensors = due.shape
+    cap = 1024
+    out_j = np.empty(cap, np.int64)
+    out_s = np.empty(cap, np.int64)
+    out_e = np.empty(cap, np.int64)
+    k = 0
+    for j in range(n_scans):
+        first, stop = target_ptr[j], target_ptr[j + 1]
+        if first == stop:
+            continue
+        by_x = np.argsort(target_position[first:stop, 0])
+        sorted_x = target_position[first:stop, 0][by_x]
+        for s in range(n_sensors):
+            if not due[j, s]:
+                continue
+            reach = max_range_m[s]
+            lo = np.searchsorted(sorted_x, antenna[s, 0] - reach, side="left")
+            hi = np.searchsorted(sorted_x, antenna[s, 0] + reach, side="right")
+            if hi == lo:
+                continue
+            if k + hi - lo > cap:
+                cap = 2 * (k + hi - lo)
+                out_j = _grown(out_j, cap)
+                out_s = _grown(out_s, cap)
+                out_e = _grown(out_e, cap)
+            for q in range(lo, hi):
+                e = first + by_x[q]
+                d2 = 0.0
+                for a in range(3):
+                    d2 += (target_position[e, a] - antenna[s, a]) ** 2
+                if d2 <= reach * reach:
+                    out_j[k] = j
+                    out_s[k] = s
+                    out_e[k] = e
+                    k += 1
+    return out_j[:k], out_s[:k], out_e[:k]
+
+
+@njit(cache=True)
+def _grown(a: np.ndarray, size: int) -> np.ndarray:
+    out = np.empty(size, a.dtype)
+    out[: a.size] = a
+    return out

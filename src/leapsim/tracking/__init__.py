@@ -1,7 +1,9 @@
-"""Multi-target tracking: batched Kalman/IMM filtering, GNN association, OSPA/GOSPA metrics."""
+"""Multi-target tracking: compiled IMM filtering, GNN association and M-of-N track management;
+OSPA/GOSPA metrics."""
 
 from leapsim.tracking.metrics import gospa, ospa, ospa_gospa_series
 from leapsim.tracking.tracker import (
+    Associations,
     SensorCoverage,
     TrackerParams,
     TrackState,
@@ -11,6 +13,7 @@ from leapsim.tracking.tracker import (
 )
 
 __all__ = [
+    "Associations",
     "SensorCoverage",
     "TrackState",
     "TrackTable",

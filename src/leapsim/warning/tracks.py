@@ -2,52 +2,36 @@
 
 Tracking runs :func:`leapsim.tracking.tracker_step` with the study's settings and the miss
 coverage of each sensor; the nodes of a fence report through a fusion centre as one sensor
-(plots of different nodes that gate with each other are merged, as in the engine's tracked
-mode: ``docs/engine.md``). Two deletion rules the tracker does not have yet are applied here, as
-the engine's tracked mode does: a track whose RMS position error exceeds
-``max(2 km, 2 × initial speed σ × slowest scan period)`` is dropped, and so is a tentative track
-not confirmed within ``confirm_n`` scans of the slowest sensor (no sensor denies a track outside
-every sensor's miss range, so nothing else would end it).
+(:func:`leapsim.sensing.networks.fuse_networks`, as in the engine's tracked mode:
+``docs/engine.md``). The tracker's deleter ends a track whose RMS position error exceeds
+``max(2 km, 2 × initial speed σ × slowest scan period)`` and a tentative track not confirmed
+within ``confirm_n`` scans of the slowest sensor (no sensor denies a track outside every
+sensor's miss range, so nothing else would end it), the engine's settings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
-from scipy.stats import chi2
+from scipy.special import chdtri
 
-from leapsim.engine.tracked import _fuse_networks
 from leapsim.sensing import Detections, SensorArrays
+from leapsim.sensing.networks import fuse_networks
 from leapsim.tracking import SensorCoverage, TrackerParams, TrackState, tracker_step
 
-NETWORK_GATE = float(chi2.ppf(0.99, 3))  # plots of two nodes within this merge
+NETWORK_GATE = float(chdtri(3, 1.0 - 0.99))  # plots of two nodes within this merge
 
 MIN_DELETE_SIGMA_M = 2000.0
 
 
-@dataclass(frozen=True)
-class _Params(TrackerParams):
-    """:class:`TrackerParams` with the χ² gate computed once (the tracker asks for it at every
-    association)."""
-
-    @cached_property
-    def gate_threshold(self) -> float:
-        return TrackerParams.gate_threshold.fget(self)
-
-
 @dataclass
 class Tracking:
-    """A running tracker over one set of sensors: state, settings and birth times."""
+    """A running tracker over one set of sensors: state and settings."""
 
     params: TrackerParams
     state: TrackState
-    max_position_var: float
-    max_tentative_age_s: float
-    born_s: np.ndarray  # birth time by track id (ids are issued in order)
-    network: np.ndarray  # (S,) sensor id the tracker sees
-    networked: np.ndarray  # (S,) node of a fence
+    network: np.ndarray  # (S,) sensor id a fence node reports under, −1 for a lone sensor
 
     @classmethod
     def start(
@@ -66,36 +50,29 @@ class Tracking:
         if network is None or networked is None:
             network, networked = np.arange(len(sensors)), np.zeros(len(sensors), dtype=bool)
         miss_range_m = np.where(networked, 0.0, miss_range_m)
-        params = _Params(
-            **{
-                f: getattr(params, f) for f in TrackerParams.__dataclass_fields__ if f != "coverage"
-            },
-            coverage=SensorCoverage(sensors.antenna_position, miss_range_m),
+        params = params.model_copy(
+            update={
+                "max_position_sigma_m": sigma,
+                "max_tentative_age_s": params.confirm_n * slowest,
+                "coverage": tuple(
+                    SensorCoverage(position_m=tuple(a), miss_range_m=float(r))
+                    for a, r in zip(
+                        sensors.antenna_position.tolist(), miss_range_m.tolist(), strict=True
+                    )
+                ),
+            }
         )
         return cls(
             params,
             TrackState.empty(params, time=time),
-            3.0 * sigma**2,
-            params.confirm_n * slowest,
-            np.zeros(0),
-            network,
-            networked,
+            np.where(networked, network, -1).astype(np.int64),
         )
 
     def step(self, detections: Detections, time: float) -> None:
-        """Fuse one scan time's detections, then apply the two deletion rules."""
-        if len(detections) and self.networked[detections.sensor].any():
-            detections = _fuse_networks(detections, self.network, self.networked, NETWORK_GATE)
-        state = tracker_step(self.state, detections, self.params, time=time)
-        new = state.next_id - self.born_s.size
-        if new > 0:
-            self.born_s = np.concatenate([self.born_s, np.full(new, time)])
-        _, cov = state.estimate()
-        lost = np.trace(cov[:, :3, :3], axis1=1, axis2=2) > self.max_position_var
-        lost |= ~state.confirmed & (time - self.born_s[state.track_id] >= self.max_tentative_age_s)
-        if lost.any():
-            state = TrackState(time=state.time, next_id=state.next_id, **state._rows(~lost))
-        self.state = state
+        """Fuse one scan time's detections (the tracker applies its deletion rules)."""
+        if len(detections) and (self.network[detections.sensor] >= 0).any():
+            detections = fuse_networks(detections, self.network, NETWORK_GATE)
+        self.state, _ = tracker_step(self.state, detections, self.params, time=time)
 
     def confirmed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Confirmed tracks: ids (C,), combined means (C, 6) and covariances (C, 6, 6)."""

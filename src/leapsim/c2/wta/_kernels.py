@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from leapsim.c2.wta._lap import sparse_assignment
+from leapsim.assignment import sparse_assignment
 
 QMIN = 1e-12
 

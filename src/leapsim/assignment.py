@@ -1,9 +1,13 @@
 """Sparse linear assignment: Jonker-Volgenant initialisation, then shortest augmenting paths with
 Dijkstra over the arcs.
 
-The WTA neighbourhoods solve assignment problems whose rows (units) each have a few dozen
-permitted columns (candidate targets, the unit's own target, a private "hold back" column) out of
-hundreds; a dense solver spends its time on forbidden entries, this one only on the arcs.
+Two compiled users share it: the WTA neighbourhoods (:mod:`leapsim.c2.wta`), whose rows (units)
+each have a few dozen permitted columns (candidate targets, the unit's own target, a private
+"hold back" column) out of hundreds, and the tracker's global-nearest-neighbour association
+(:mod:`leapsim.tracking.association`), whose rows (tracks) each have the few detections inside
+their gate and a private "missed" column. A dense solver spends its time on forbidden entries,
+this one only on the arcs; it is hand-written because it must run inside numba-compiled code
+(``scipy.optimize.linear_sum_assignment`` cannot be called there).
 """
 
 from __future__ import annotations
