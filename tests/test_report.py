@@ -327,6 +327,29 @@ def test_bad_folder_names_file_and_field(tmp_path, damage, expect):
     assert expect in str(exc.value)
 
 
+@pytest.mark.parametrize(
+    ("damage", "expect"),
+    [
+        (
+            lambda s: s["horizon"]["leakage_threshold"].update(mean=[1.0, 2.0]),
+            "horizon.leakage_threshold.mean: expected a number",
+        ),
+        (
+            lambda s: next(iter(s["horizon"]["layer_exhausted"].values())).update(ci_low="x"),
+            "ci_low: expected a number",
+        ),
+        (lambda s: s.update(horizon=[]), "horizon: expected an object"),
+    ],
+)
+def test_bad_campaign_horizon_names_the_field(tmp_path, damage, expect):
+    """Found by the fuzz suite: a list where a horizon statistic belongs reached the page."""
+    folder = make_campaign_folder(tmp_path / "bad", runs=4, nights=5)
+    _edit(folder / "summary.json", damage)
+    with pytest.raises(InputError) as exc:
+        build_report([folder])
+    assert expect in str(exc.value)
+
+
 def _edit(path: Path, change) -> None:
     data = json.loads(path.read_text())
     change(data)

@@ -150,6 +150,7 @@ def _check_summary(summary: Any, file: Path) -> str:
         _check_stats(summary["columns"], file, "columns")
     if kind == "campaign":
         nights = _need(summary, "nights", int, file, "")
+        _check_horizon(summary.get("horizon"), file)
         per_night = summary.get("per_night", {})
         if not isinstance(per_night, dict):
             raise InputError.at("expected an object", file=str(file), field="per_night")
@@ -163,6 +164,19 @@ def _check_summary(summary: Any, file: Path) -> str:
                         field=f"per_night.{name}.{key}",
                     )
     return kind
+
+
+def _check_horizon(horizon: Any, file: Path) -> None:
+    """A campaign's ``horizon``: statistics of the night each event first happens, one per
+    event, and one per munition under ``layer_exhausted``."""
+    if horizon is None:
+        return
+    if not isinstance(horizon, dict):
+        raise InputError.at("expected an object", file=str(file), field="horizon")
+    events = {name: stats for name, stats in horizon.items() if name != "layer_exhausted"}
+    _check_stats(events, file, "horizon")
+    if "layer_exhausted" in horizon:
+        _check_stats(horizon["layer_exhausted"], file, "horizon.layer_exhausted")
 
 
 def _check_point(obj: Any, file: Path, where: str) -> None:
