@@ -22,6 +22,7 @@ from leapsim.errors import InputError
 STAT_KEYS = ("mean", "ci_low", "ci_high")
 VALIDATION_KINDS = ("hindcast", "calibration")  # leapsim hindcast / calibrate (validation.md)
 KINDS = ("night", "campaign", *VALIDATION_KINDS)
+HORIZON_EVENTS = ("leakage_threshold", "sustainability")  # campaign summary.json "horizon"
 HINDCAST_COLUMNS = (
     "night",
     "family",
@@ -168,15 +169,16 @@ def _check_summary(summary: Any, file: Path) -> str:
 
 def _check_horizon(horizon: Any, file: Path) -> None:
     """A campaign's ``horizon``: statistics of the night each event first happens, one per
-    event, and one per munition under ``layer_exhausted``."""
+    event, one per munition under ``layer_exhausted``, and the leak-rate threshold."""
     if horizon is None:
         return
     if not isinstance(horizon, dict):
         raise InputError.at("expected an object", file=str(file), field="horizon")
-    events = {name: stats for name, stats in horizon.items() if name != "layer_exhausted"}
+    events = {name: horizon[name] for name in HORIZON_EVENTS if name in horizon}
     _check_stats(events, file, "horizon")
     if "layer_exhausted" in horizon:
         _check_stats(horizon["layer_exhausted"], file, "horizon.layer_exhausted")
+    _optional(horizon, "leak_rate_threshold", float, file, "horizon")
 
 
 def _check_point(obj: Any, file: Path, where: str) -> None:
