@@ -31,7 +31,6 @@ from typing import Any, Literal, Union
 import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
 
 from leapsim.scenario import builtin_catalogue
 from leapsim.scenario.models import Scenario
@@ -231,14 +230,13 @@ def _bounds(metadata: list[Any]) -> str:
 
 
 def default_text(field: FieldInfo) -> str:
-    if field.default_factory is not None:
-        made = field.default_factory()
-        if isinstance(made, BaseModel):
-            return "all defaults"
-        return "`[]`" if isinstance(made, list) else "`{}`"
-    value = field.default
-    if value is PydanticUndefined:
+    if field.is_required():
         return "**required**"
+    value = field.get_default(call_default_factory=True)
+    if isinstance(value, BaseModel):
+        return "all defaults"
+    if isinstance(value, (list, dict)):
+        return f"`{value}`"
     if value is None:
         return "none"
     if isinstance(value, bool):

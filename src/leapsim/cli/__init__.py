@@ -12,6 +12,7 @@ library itself uses for that value (``SensingMode``, ``WTAMethod``, …): typer 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -75,7 +76,12 @@ def main() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     argv = sys.argv[1:]
     load_commands(argv)
-    sys.exit(invoke(argv))
+    code = invoke(argv)
+    # The interpreter's exit collects the whole heap that typer and pydantic built (40-60 ms
+    # of every command); frozen objects are skipped and the operating system frees them.
+    # Results are already closed and renamed into place, and atexit handlers still run.
+    gc.freeze()
+    sys.exit(code)
 
 
 def invoke(argv: list[str]) -> int:

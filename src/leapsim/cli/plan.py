@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from leapsim.cli.app import app
-from leapsim.cli.console import console, ok_line
+from leapsim.cli.console import console, print_ok
 from leapsim.cli.options import (
     ExecutorOption,
     JobsOption,
@@ -117,11 +117,9 @@ def plan(
         from leapsim.planning.space import decision_space
 
         space = decision_space(resolved)
-        console.print(
-            ok_line(
-                f"{resolved.file}: plan study {resolved.spec.name!r}, "
-                f"{len(space.variables)} decision variables, {space.size:,} plans"
-            )
+        print_ok(
+            f"{resolved.file}: plan study {resolved.spec.name!r}, "
+            f"{len(space.variables)} decision variables, {space.size:,} plans"
         )
         return
     if out is None:

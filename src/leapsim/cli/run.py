@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
 from leapsim.choices import SensingMode
 from leapsim.cli.app import app
-from leapsim.cli.console import console, err_console, ok_line, print_json
+from leapsim.cli.console import console, err_console, print_json, print_ok
 from leapsim.cli.options import (
     ExecutorOption,
     JobsOption,
@@ -29,6 +28,7 @@ from leapsim.errors import InputError
 
 if TYPE_CHECKING:
     from rich.table import Table
+    from rich.text import Text
 
     from leapsim.experiments import NightTask
     from leapsim.scenario import ResolvedScenario
@@ -63,6 +63,8 @@ def _fmt(value: float | None, style: str) -> str:
 
 def _cell(stats: dict, style: str) -> Text:
     """``mean  (low – high)``, the interval dimmed (or a note when there are too few runs)."""
+    from rich.text import Text
+
     if stats["mean"] is not None and stats["ci_low"] is None:
         return Text.assemble(_fmt(stats["mean"], style), ("  (too few runs for a CI)", "dim"))
     interval = f"  ({_fmt(stats['ci_low'], style)} – {_fmt(stats['ci_high'], style)})"
@@ -117,13 +119,11 @@ def validate(scenario: ScenarioArgument, as_json: JsonOption = False) -> None:
     if as_json:
         print_json({"file": resolved.file, "scenario": name, **counts})
         return
-    console.print(
-        ok_line(
-            f"{resolved.file}: scenario {name!r}, {counts['threats']} threats in "
-            f"{counts['raids']} raids, {counts['fire_units']} fire units of "
-            f"{counts['effector_types']} types, {counts['sensors']} sensors, "
-            f"{counts['sites']} sites"
-        )
+    print_ok(
+        f"{resolved.file}: scenario {name!r}, {counts['threats']} threats in "
+        f"{counts['raids']} raids, {counts['fire_units']} fire units of "
+        f"{counts['effector_types']} types, {counts['sensors']} sensors, "
+        f"{counts['sites']} sites"
     )
 
 

@@ -12,7 +12,7 @@ import typer
 
 from leapsim.choices import PlacementMethod
 from leapsim.cli.app import app
-from leapsim.cli.console import console, err_console, ok_line, print_json
+from leapsim.cli.console import console, err_console, print_json, print_ok
 from leapsim.cli.options import (
     ExecutorOption,
     JobsOption,
@@ -130,12 +130,10 @@ def validate_command(study: StudyArg, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(doc)
         return
-    console.print(
-        ok_line(
-            f"{model.file}: study {model.name!r}, border {model.border.name} "
-            f"({doc['border_km']:,.1f} km), {doc['sites']} sites, "
-            f"{doc['sensor_options']} sensor options, {doc['cases']} case(s)"
-        )
+    print_ok(
+        f"{model.file}: study {model.name!r}, border {model.border.name} "
+        f"({doc['border_km']:,.1f} km), {doc['sites']} sites, "
+        f"{doc['sensor_options']} sensor options, {doc['cases']} case(s)"
     )
 
 

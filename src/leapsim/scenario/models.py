@@ -132,9 +132,9 @@ class SensorType(StrictModel):
 class Catalogue(StrictModel):
     """Named threat, effector and sensor types."""
 
-    threat_types: dict[str, ThreatType] = Field(default_factory=dict)
-    effector_types: dict[str, EffectorType] = Field(default_factory=dict)
-    sensor_types: dict[str, SensorType] = Field(default_factory=dict)
+    threat_types: dict[str, ThreatType] = {}
+    effector_types: dict[str, EffectorType] = {}
+    sensor_types: dict[str, SensorType] = {}
 
 
 class GeoPoint(StrictModel):
@@ -215,7 +215,7 @@ class Raid(StrictModel):
     targets: dict[str, Annotated[float, Field(gt=0)]] | None = Field(
         default=None, description="Relative weights over site names; omitted: all sites equal."
     )
-    waypoints: list[GeoPoint] = Field(default_factory=list, max_length=32)
+    waypoints: list[GeoPoint] = Field(default=[], max_length=32)
 
 
 class CostRule(StrictModel):
@@ -233,7 +233,7 @@ class Doctrine(StrictModel):
     policy: AllocationPolicyName = "cost_aware"
     max_shots_per_threat: int = Field(default=2, ge=1, le=20)
     shoot_look_shoot: bool = True
-    cost_rules: list[CostRule] = Field(default_factory=list)
+    cost_rules: list[CostRule] = []
     hold_for_cheaper: float = Field(
         default=2.0,
         ge=1.0,
@@ -310,10 +310,10 @@ class TimelineEntry(StrictModel):
     date: dt.date = Field(description="First night (evening date) the change applies to.")
     source: str = Field(min_length=3, description="Citation (title, URL, date) or 'estimate: …'.")
     fire_units: dict[str, FireUnitChange] = Field(
-        default_factory=dict, description="Placement name → its new count, magazine or reserve."
+        default={}, description="Placement name → its new count, magazine or reserve."
     )
     add_fire_units: list[FireUnitPlacement] = Field(
-        default_factory=list, description="Placements that enter service on this date."
+        default=[], description="Placements that enter service on this date."
     )
 
 
@@ -347,12 +347,12 @@ class Calibration(StrictModel):
         min_length=1, max_length=8, description="The free parameters (at most 8)."
     )
     posterior: list[list[float]] = Field(
-        default_factory=list,
+        default=[],
         max_length=10_000,
         description="Posterior draws (one value per parameter each), written by calibrate.",
     )
     extra_dispersion: dict[ThreatFamily, float] = Field(
-        default_factory=dict,
+        default={},
         description=(
             "Per outcome family, how much more the reported monthly counts vary around the "
             "model than one run of the model does (quasi-binomial dispersion, >= 0), written by "
@@ -382,7 +382,7 @@ class ReplayStream(StrictModel):
         min_length=1, description="Raid name → relative weight of this stream's launches."
     )
     decoy_raids: dict[str, Annotated[float, Field(gt=0)]] = Field(
-        default_factory=dict,
+        default={},
         description="Raids taking the decoys among these launches (the Shahed-type count).",
     )
 
@@ -408,20 +408,20 @@ class Scenario(StrictModel):
         default=2.0, gt=0, le=60, description="Interval between fire-allocation decisions, s."
     )
     sites: list[Site] = Field(min_length=1)
-    sensors: list[SensorPlacement] = Field(default_factory=list)
-    fire_units: list[FireUnitPlacement] = Field(default_factory=list)
-    raids: list[Raid] = Field(default_factory=list)
-    doctrine: Doctrine = Field(default_factory=Doctrine)
-    sensing: Sensing = Field(default_factory=Sensing)
+    sensors: list[SensorPlacement] = []
+    fire_units: list[FireUnitPlacement] = []
+    raids: list[Raid] = []
+    doctrine: Doctrine = Doctrine()
+    sensing: Sensing = Sensing()
     catalogue: Catalogue = Field(
-        default_factory=Catalogue, description="Extra types; they extend the built-in catalogue."
+        default=Catalogue(), description="Extra types; they extend the built-in catalogue."
     )
     frame: FrameName = Field(
         default="tangent_plane",
         description="Horizontal frame: tangent_plane, or azimuthal_equidistant for a theatre.",
     )
     timeline: list[TimelineEntry] = Field(
-        default_factory=list, description="Dated changes of the defence (hindcasts)."
+        default=[], description="Dated changes of the defence (hindcasts)."
     )
     calibration: Calibration | None = Field(
         default=None, description="Free parameters of `leapsim calibrate`."
