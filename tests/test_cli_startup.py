@@ -25,10 +25,10 @@ print("HEAVY=" + json.dumps(sorted(m for m in heavy if m in sys.modules)))
 """
 
 
-def heavy_modules_after(*args: str) -> list[str]:
-    """Heavy modules loaded by ``leapsim ARGS`` in a fresh interpreter."""
+def heavy_modules_after(*args: str, heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    """The modules of ``heavy`` loaded by ``leapsim ARGS`` in a fresh interpreter."""
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(HEAVY)],
+        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(heavy)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -65,9 +65,11 @@ def test_help_imports_no_heavy_library(args):
 
 
 def test_validate_imports_no_heavy_library():
-    """``validate`` loads and checks the scenario without the engine (issue 11 §4)."""
+    """``validate`` loads and checks the scenario without the engine (issue 11 §4), and prints
+    its ``ok`` line, or its errors, without rich."""
     example = Path(__file__).resolve().parents[1] / "examples" / "gdansk_port.yaml"
-    assert heavy_modules_after("validate", str(example)) == []
+    assert heavy_modules_after("validate", str(example), heavy=(*HEAVY, "rich")) == []
+    assert heavy_modules_after("validate", "/nonexistent.yaml", heavy=(*HEAVY, "rich")) == []
 
 
 def test_the_probe_sees_heavy_imports():
