@@ -350,6 +350,24 @@ def test_bad_campaign_horizon_names_the_field(tmp_path, damage, expect):
     assert expect in str(exc.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ('{"kind": "campaign", "runs": ' + "9" * 5000 + "}", "a number with more than"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+    ids=["5000-digit integer", "deep nesting"],
+)
+def test_unreadable_summary_numbers_name_the_file(tmp_path, text, expect):
+    """Found by the fuzz suite: a 5,000-digit whole number in ``summary.json`` raised Python's
+    integer-conversion ``ValueError`` (not a JSON syntax error) through the report."""
+    folder = make_campaign_folder(tmp_path / "bad", runs=4, nights=5)
+    (folder / "summary.json").write_text(text)
+    with pytest.raises(InputError) as exc:
+        build_report([folder])
+    assert expect in str(exc.value) and "summary.json" in str(exc.value)
+
+
 def _edit(path: Path, change) -> None:
     data = json.loads(path.read_text())
     change(data)

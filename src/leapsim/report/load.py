@@ -7,6 +7,7 @@ Every problem is an :class:`~leapsim.errors.InputError` naming the file and fiel
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,16 @@ def read_json(path: Path) -> Any:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError.at(f"cannot read: {exc}", file=str(path)) from None
+    except ValueError:  # a whole number past Python's limit on digits
+        raise InputError.at(
+            f"a number with more than {sys.get_int_max_str_digits():,} digits",
+            file=str(path),
+            hint="re-run to rewrite it",
+        ) from None
+    except RecursionError:
+        raise InputError.at(
+            "lists or objects nested too deeply", file=str(path), hint="re-run to rewrite it"
+        ) from None
 
 
 def _need(obj: Any, key: str, kind: type | tuple[type, ...], file: Path, where: str) -> Any:
