@@ -100,6 +100,12 @@ def test_bad_config_and_metric_arguments_exit_2(cli, tmp_path):
     cfg.write_text("max_misses: 2\nconfirm_m: 3\nconfirm_n: 2\n")
     r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
     assert r.exit_code == 2 and "tracker.yaml:3: confirm_n" in r.stderr
+    cfg.write_text("confirm_m: 5\n")  # fuzz finding: above the default window of 4 scans
+    r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
+    assert (
+        r.exit_code == 2
+        and "tracker.yaml:1: confirm_n: confirm_n must be at least confirm_m (5)" in r.stderr
+    )
     cfg.write_text("coverage:\n  - {position_m: [0, 0], miss_range_m: 1000}\n")
     r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
     assert r.exit_code == 2 and "tracker.yaml:2: coverage[0].position_m" in r.stderr

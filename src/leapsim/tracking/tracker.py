@@ -71,7 +71,13 @@ class TrackerParams(BaseModel):
         50.0, gt=0, description="1σ per-axis velocity of a new track, m/s"
     )
     confirm_m: int = Field(3, ge=1, description="hits that confirm a track ...")
-    confirm_n: int = Field(4, ge=1, le=30, description="... among its last confirm_n scans")
+    confirm_n: int = Field(
+        4,
+        ge=1,
+        le=30,
+        validate_default=True,  # confirm_m above the default window is caught too
+        description="... among its last confirm_n scans",
+    )
     max_misses: int = Field(3, ge=1, description="consecutive misses that end a confirmed track")
     max_position_sigma_m: float | None = Field(
         None, gt=0, description="RMS position σ beyond which a track ends, m (none: no limit)"
