@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -74,8 +75,16 @@ def run_kind(kind: str, examples: int, memory_gib: float) -> dict:
         "ok": counts.get("ok", 0),
         "input_error": counts.get("input error", 0),
         "seconds": elapsed,
-        "output": proc.stdout[-3000:] + proc.stderr[-2000:],
+        "output": failure_lines(proc.stdout + proc.stderr),
     }
+
+
+def failure_lines(output: str, limit: int = 80) -> str:
+    """What a failing pytest run says about its failure (the error, the falsifying draws and
+    the traceback's file lines), without the commands' own output around it."""
+    keep = re.compile(r"^(E |FAILED|Falsifying|Draw \d|[\w./-]+\.py:\d+)")
+    lines = [line for line in output.splitlines() if keep.match(line)]
+    return "\n".join(lines[-limit:])
 
 
 def main() -> None:

@@ -106,6 +106,9 @@ def test_bad_config_and_metric_arguments_exit_2(cli, tmp_path):
         r.exit_code == 2
         and "tracker.yaml:1: confirm_n: confirm_n must be at least confirm_m (5)" in r.stderr
     )
+    cfg.write_text("initial_speed_sigma_mps: 1.34e+154\n")  # fuzz finding: its square overflowed
+    r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
+    assert r.exit_code == 2 and "tracker.yaml:1: initial_speed_sigma_mps" in r.stderr
     cfg.write_text("coverage:\n  - {position_m: [0, 0], miss_range_m: 1000}\n")
     r = cli("track", det, "--out", tmp_path / "t.csv", "--config", cfg)
     assert r.exit_code == 2 and "tracker.yaml:2: coverage[0].position_m" in r.stderr

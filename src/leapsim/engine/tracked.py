@@ -13,7 +13,8 @@ tracking run as a pre-pass before the engagement loop:
    steps run only while some threat is observed (a gap ends every track).
 2. **Networks**: the nodes of one placement that puts several sensors (an acoustic fence) report
    through their network's fusion centre, as one sensor
-   (:func:`leapsim.sensing.networks.fuse_networks`, χ² gate :data:`NETWORK_GATE_PROBABILITY`).
+   (:func:`leapsim.sensing.networks.fuse_networks`, its χ² gate of probability
+   ``NETWORK_GATE_PROBABILITY``).
 3. **Tracking**: :func:`leapsim.tracking.run_tracker` over each stretch of consecutive steps
    (the same compiled tracker as ``leapsim track``), one tracker step per time step fusing all
    scans by sequential per-sensor updates (IMM constant velocity, χ² gating, GNN assignment,
@@ -50,7 +51,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import chdtri
 
 from leapsim.engine.kinematics import Paths, position_at_time
 from leapsim.engine.params import FAMILY_CODE, NightParams
@@ -61,6 +61,7 @@ from leapsim.sensing.networks import fuse_networks
 from leapsim.sensing.scan import sample_scans
 from leapsim.sensing.sensors import RADAR
 from leapsim.tracking import SensorCoverage, TrackerParams, run_tracker
+from leapsim.tracking.management import deletion_sigma_m
 
 #: A threat is observed from this long (s) before its first engagement window opens, or
 #: :data:`LEAD_SCANS` scans of the slowest sensor if that is longer: enough for M-of-N
@@ -69,17 +70,11 @@ MIN_LEAD_S = 60.0
 LEAD_SCANS = 6
 #: False alarms farther than this beyond every fire unit's maximum range are dropped (m).
 REGION_MARGIN_M = 5000.0
-#: Probability mass of the χ² gate (3 dof, ``R_i + R_j``) within which plots of two nodes of a
-#: network are taken to be of one object.
-NETWORK_GATE_PROBABILITY = 0.99
 #: New tracks start with a per-axis velocity σ of this fraction of the fastest threat's speed
 #: (at least :data:`MIN_INITIAL_SPEED_SIGMA_MPS`), so the second detection of a fast threat
 #: falls inside the initiation gate.
 INITIAL_SPEED_FRACTION = 0.5
 MIN_INITIAL_SPEED_SIGMA_MPS = 50.0
-#: Tracks are deleted when their RMS position σ exceeds this (m), or twice the distance a new
-#: track's velocity σ covers in the slowest sensor's scan period if that is larger.
-MIN_DELETE_SIGMA_M = 2000.0
 DRONE = FAMILY_CODE["drone"]
 
 
@@ -119,21 +114,15 @@ def tracker_params(params: NightParams, raid: RaidDraw) -> TrackerParams:
     return TrackerParams(
         dim=3,
         initial_speed_sigma_mps=speed_sigma,
-        max_position_sigma_m=max_position_sigma_m(params, speed_sigma),
+        max_position_sigma_m=deletion_sigma_m(
+            speed_sigma, float(params.sensors.scan_period_s.max(initial=0.0))
+        ),
         max_tentative_age_s=defaults.confirm_n * slowest,
         coverage=tuple(
             SensorCoverage(position_m=tuple(a), miss_range_m=float(r))
             for a, r in zip(antenna.tolist(), reach.tolist(), strict=True)
         ),
     )
-
-
-def max_position_sigma_m(params: NightParams, initial_speed_sigma_mps: float) -> float:
-    """RMS position σ (m) beyond which a track is deleted: :data:`MIN_DELETE_SIGMA_M`, or twice
-    the spread a new track's velocity σ adds over the slowest scan period (so a new track
-    survives until that sensor scans again)."""
-    slowest = float(params.sensors.scan_period_s.max(initial=0.0))
-    return max(MIN_DELETE_SIGMA_M, 2.0 * initial_speed_sigma_mps * slowest)
 
 
 def miss_range_m(params: NightParams, raid: RaidDraw) -> np.ndarray:
@@ -229,8 +218,7 @@ def scan_night(params: NightParams, raid: RaidDraw, rng: np.random.Generator) ->
         detections = detections.select(keep)
     network = network_ids(params)
     if np.any(network >= 0):
-        gate = float(chdtri(3, 1.0 - NETWORK_GATE_PROBABILITY))
-        detections = fuse_networks(detections, network, gate)
+        detections = fuse_networks(detections, network)
     breaks = np.flatnonzero(np.diff(steps) != 1) + 1
     return NightScans(detections, times, np.split(times, breaks) if times.size else [])
 

@@ -16,12 +16,20 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from scipy.special import chdtri
 
 from leapsim.linalg import mahalanobis2
 from leapsim.sensing.measurements import Detections
 
+#: Probability mass of the χ² gate (3 dof, ``R_i + R_j``) within which plots of two nodes of a
+#: network are taken to be of one object, and the gate itself (squared Mahalanobis distance).
+NETWORK_GATE_PROBABILITY = 0.99
+NETWORK_GATE = float(chdtri(3, 1.0 - NETWORK_GATE_PROBABILITY))
 
-def fuse_networks(detections: Detections, network: np.ndarray, gate: float) -> Detections:
+
+def fuse_networks(
+    detections: Detections, network: np.ndarray, gate: float = NETWORK_GATE
+) -> Detections:
     """The detections with each network's plots reported under the network's sensor id and the
     plots of different nodes that gate with each other merged (see the module docstring).
 

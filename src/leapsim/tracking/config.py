@@ -14,7 +14,10 @@ class TrackerConfig(TrackerParams):
     left out of the file follows the detections (3 with a z column, else 2)."""
 
     measurement_sigma_m: float = Field(
-        10.0, gt=0, description="1σ position error per axis of detections without covariance, m"
+        10.0,
+        gt=0,
+        le=1e6,
+        description="1σ position error per axis of detections without covariance, m",
     )
 
     def params(self, dim: int) -> TrackerParams:

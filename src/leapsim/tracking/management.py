@@ -18,6 +18,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+#: Tracks are deleted when their RMS position σ exceeds this (m), or twice the distance a new
+#: track's velocity σ covers in the slowest sensor's scan period if that is larger.
+MIN_DELETE_SIGMA_M = 2000.0
+
+
+def deletion_sigma_m(initial_speed_sigma_mps: float, slowest_scan_s: float) -> float:
+    """RMS position σ (m) beyond which a track is deleted (``max_position_sigma_m``):
+    :data:`MIN_DELETE_SIGMA_M`, or twice the spread a new track's velocity σ adds over the
+    slowest scan period, so that a new track survives until that sensor scans again."""
+    return max(MIN_DELETE_SIGMA_M, 2.0 * initial_speed_sigma_mps * slowest_scan_s)
+
 
 @njit(cache=True)
 def popcount(bits: int) -> int:

@@ -67,8 +67,10 @@ class TrackerParams(BaseModel):
     )
     model_stay_probability: float = Field(0.95, gt=0, le=1)
     gate_probability: float = Field(0.99, gt=0, lt=1)
+    # Upper bounds keep squared σs finite; each is far beyond any air target (the catalogue's
+    # fastest threat flies 8 km/s) and beyond what the engine derives from a valid scenario.
     initial_speed_sigma_mps: float = Field(
-        50.0, gt=0, description="1σ per-axis velocity of a new track, m/s"
+        50.0, gt=0, le=10_000, description="1σ per-axis velocity of a new track, m/s"
     )
     confirm_m: int = Field(3, ge=1, description="hits that confirm a track ...")
     confirm_n: int = Field(
@@ -80,7 +82,10 @@ class TrackerParams(BaseModel):
     )
     max_misses: int = Field(3, ge=1, description="consecutive misses that end a confirmed track")
     max_position_sigma_m: float | None = Field(
-        None, gt=0, description="RMS position σ beyond which a track ends, m (none: no limit)"
+        None,
+        gt=0,
+        le=1e8,
+        description="RMS position σ beyond which a track ends, m (none: no limit)",
     )
     max_tentative_age_s: float | None = Field(
         None, gt=0, description="age at which an unconfirmed track ends, s (none: no limit)"

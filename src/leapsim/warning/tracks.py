@@ -14,15 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import chdtri
 
 from leapsim.sensing import Detections, SensorArrays
 from leapsim.sensing.networks import fuse_networks
 from leapsim.tracking import SensorCoverage, TrackerParams, TrackState, tracker_step
-
-NETWORK_GATE = float(chdtri(3, 1.0 - 0.99))  # plots of two nodes within this merge
-
-MIN_DELETE_SIGMA_M = 2000.0
+from leapsim.tracking.management import deletion_sigma_m
 
 
 @dataclass
@@ -46,7 +42,7 @@ class Tracking:
         """A tracker over ``sensors``; ``network``/``networked`` (S,) group fence nodes (a
         network's silence never counts as a miss: its nodes' miss range is 0)."""
         slowest = float(sensors.scan_period_s.max(initial=1.0))
-        sigma = max(MIN_DELETE_SIGMA_M, 2.0 * params.initial_speed_sigma_mps * slowest)
+        sigma = deletion_sigma_m(params.initial_speed_sigma_mps, slowest)
         if network is None or networked is None:
             network, networked = np.arange(len(sensors)), np.zeros(len(sensors), dtype=bool)
         miss_range_m = np.where(networked, 0.0, miss_range_m)
@@ -71,7 +67,7 @@ class Tracking:
     def step(self, detections: Detections, time: float) -> None:
         """Fuse one scan time's detections (the tracker applies its deletion rules)."""
         if len(detections) and (self.network[detections.sensor] >= 0).any():
-            detections = fuse_networks(detections, self.network, NETWORK_GATE)
+            detections = fuse_networks(detections, self.network)
         self.state, _ = tracker_step(self.state, detections, self.params, time=time)
 
     def confirmed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
