@@ -91,18 +91,26 @@ class LocalExecutor:
 def _terminate(pool: ProcessPoolExecutor) -> None:
     """Stop the pool now: terminate its workers rather than let them finish the queue (what
     ``shutdown`` would do). Python 3.14 has ``terminate_workers``; before it, only the private
-    ``_processes`` lists them."""
+    ``_processes`` lists them.
+
+    Then wait (at most 2 s) for the pool's manager thread to end: on Python 3.11 the
+    interpreter's exit hook wakes that thread through a pipe the thread may be closing at the
+    same moment, unlocked, which printed a ``Bad file descriptor`` traceback after an
+    interrupted study (the pipe got its own lock in CPython gh-125451, 3.12 and later)."""
+    manager = getattr(pool, "_executor_manager_thread", None)
     if hasattr(pool, "terminate_workers"):
         pool.terminate_workers()
-        return
-    workers = list((getattr(pool, "_processes", None) or {}).values())
-    for worker in workers:
-        worker.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
-    for worker in workers:
-        worker.join(timeout=2)
-        if worker.is_alive():
-            worker.kill()
+    else:
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        for worker in workers:
+            worker.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.join(timeout=2)
+            if worker.is_alive():
+                worker.kill()
+    if manager is not None:
+        manager.join(timeout=2)
 
 
 def _worker_init(parent_pid: int) -> None:
