@@ -121,6 +121,14 @@ def test_negative_seed_is_refused_everywhere(capsys, name):
     assert out == ""
 
 
+@pytest.mark.parametrize("name", sorted(n for n in COMMANDS if any(
+    "--report" in p.opts for p in options_of(n)) and "--out" not in BASE[n]))  # fmt: skip
+def test_report_without_out_is_refused_everywhere(capsys, name):
+    code, out, err = run(capsys, *BASE[name], "--report")
+    assert code == 2 and err.startswith("error: ") and "--out" in err, err
+    assert out == ""
+
+
 @pytest.mark.parametrize(
     ("argv", "option"),
     [

@@ -26,7 +26,6 @@ from leapsim.cli.options import (
 )
 from leapsim.cli.run import _cell, json_summary, summary_table
 from leapsim.cli.study import check_results_folder, execute, remove_partial
-from leapsim.errors import InputError
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -107,9 +106,7 @@ def campaign(
 ) -> None:
     """Run a campaign: each night a raid from the threat model; stocks, resupply and losses carry
     over; reports per-night series, cumulative cost exchange and the sustainability horizon."""
-    if report and out is None:
-        raise InputError.at("--report needs --out DIR", field="--report")
-    check_results_folder(out)
+    check_results_folder(out, report)
     from leapsim.campaign import CampaignConfig, CampaignJob, compile_plan, load_campaign_config
     from leapsim.engine import compile_scenario
     from leapsim.experiments import CampaignTask, Study

@@ -24,7 +24,6 @@ from leapsim.cli.options import (
     SeedOption,
 )
 from leapsim.cli.study import check_results_folder, execute, remove_partial
-from leapsim.errors import InputError
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -143,9 +142,7 @@ def run(
     """Run a Monte Carlo study of one night of a scenario."""
     from leapsim.scenario import load_scenario
 
-    if report and out is None:
-        raise InputError.at("--report needs --out DIR", field="--report")
-    check_results_folder(out)
+    check_results_folder(out, report)
     resolved = load_scenario(scenario)
     from leapsim.experiments import Study
     from leapsim.experiments.store import night_summary, write_night_results

@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 PARTIAL = ".partial"  # finished chunks of an unfinished study, inside its results folder
 
 
-def check_results_folder(out: Path | None) -> None:
+def check_results_folder(out: Path | None, report: bool = False) -> None:
     """``--out`` names a folder, or a path where one can be made: not a file, and no file on the
-    way to it (checked before any work starts)."""
+    way to it (checked before any work starts); ``--report`` (``report``) needs it."""
     if out is None:
+        if report:
+            raise InputError.at("--report needs --out DIR", field="--report")
         return
     for path in (out, *out.parents):
         if path.exists() and not path.is_dir():

@@ -296,9 +296,7 @@ def run_command(
     report: ReportOption = False,
 ) -> None:
     """Plan the placements, then measure each by Monte Carlo with the tracker."""
-    if report and out is None:
-        raise InputError.at("--report needs --out DIR", field="--report")
-    check_results_folder(out)
+    check_results_folder(out, report)
     from leapsim.experiments.store import write_table  # noqa: F401  (pyarrow import up front)
     from leapsim.warning.pipeline import (
         coverage_maps,
