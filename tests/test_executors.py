@@ -82,11 +82,17 @@ def start_cli(*args) -> subprocess.Popen:
     )
 
 
-def wait_for(condition, timeout: float = 240.0) -> None:
+def wait_for(condition, timeout: float = 240.0) -> float:
+    """Poll ``condition`` every 50 ms; the longest gap between two polls, s (a test process
+    that did not run for seconds can miss a study that was meant to be interrupted)."""
     deadline = time.monotonic() + timeout
+    last, longest = time.monotonic(), 0.0
     while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the study to start"
+        now = time.monotonic()
+        longest, last = max(longest, now - last), now
+        assert now < deadline, "timed out waiting for the study to start"
         time.sleep(0.05)
+    return longest
 
 
 def chunks(out: Path) -> list[Path]:
@@ -190,7 +196,9 @@ def test_interrupting_run_jobs_2_stops_at_once_and_the_rerun_resumes(tmp_path, s
     out = tmp_path / "study"
     command = ("run", SCENARIO, "--runs", RUNS, "--jobs", 2, "--out", out, "--report")
     proc = start_cli(*command)
-    wait_for(lambda: chunks(out) or proc.poll() is not None)
+    started = time.monotonic()
+    gap = wait_for(lambda: chunks(out) or proc.poll() is not None)
+    seen = f"waited {time.monotonic() - started:.1f} s, longest poll gap {gap:.2f} s"
     workers = psutil.Process(proc.pid).children(recursive=True)
     lines: list[tuple[float, str]] = []
     reader = threading.Thread(
@@ -204,7 +212,7 @@ def test_interrupting_run_jobs_2_stops_at_once_and_the_rerun_resumes(tmp_path, s
     stderr = "".join(line for _, line in lines)
     said = [t - sent for t, line in lines if line.startswith("interrupted: ")]
     saved = len(chunks(out))
-    assert proc.returncode == status, stderr
+    assert proc.returncode == status, f"{seen}; {stderr}"
     assert saved < RUNS, "the queued runs were computed after the signal"
     assert said and said[0] < 3, f"no message within 3 s: {stderr}"
     assert psutil.wait_procs(workers, timeout=5)[1] == []
