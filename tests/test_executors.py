@@ -73,13 +73,21 @@ def free_port() -> int:
 
 
 def start_cli(*args) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "leapsim", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
-    )
+    """The command as a terminal's shell starts it: with Ctrl-C not ignored. A process that
+    ignores SIGINT passes that on to the programs it starts, and Python then installs no
+    KeyboardInterrupt handler (POSIX: ``nohup`` and ``cmd &`` rely on it); under pytest-xdist
+    the test process sometimes ignores SIGINT, and the command then ran to its end."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "leapsim", *map(str, args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def wait_for(condition, timeout: float = 240.0) -> float:
